@@ -1,0 +1,38 @@
+# Two commands for a fresh machine: `make demo` and `make test`.
+# Each creates a local .venv when it is missing and installs causalmix into it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.causalmix-installed
+
+.PHONY: demo test test-fast lint bench bench-full clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "causalmix needs Python >= 3.11, found " + sys.version.split()[0])'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m causalmix demo --out demo-output --force
+
+test: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m pytest -n 2
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -n 2 -m "not slow"
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py --quick
+
+bench-full: $(STAMP)
+	$(PY) benchmarks/run_all.py --full
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache demo-output
