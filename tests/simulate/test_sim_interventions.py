@@ -54,7 +54,7 @@ def test_apply_does_not_mutate_inputs():
     ("make", "error", "match"),
     [
         (lambda: do_intervention([]), ValueError, "at least one node"),
-        (lambda: do_intervention([-1]), ValueError, "contains node -1"),
+        (lambda: do_intervention([-1]), ValueError, r"non-negative node indices, got \[-1\]"),
         (lambda: do_intervention(["a"]), TypeError, "integer node indices"),
         (lambda: do_intervention(1, var=0.0), ValueError, r"var must be in \(0"),
         (lambda: hard_intervention(1, mean=np.nan, var=1.0), ValueError, "mean must be finite"),

@@ -172,7 +172,11 @@ class Intervention:
 
 
 def _check_targets(targets: Iterable[int] | int) -> frozenset[int]:
-    out = check_node_set(targets, _MAX_NODE, "targets")
+    try:
+        out = check_node_set(targets, _MAX_NODE, "targets")
+    except ValueError:
+        # the only possible ValueError here is a negative index; say so without the huge bound
+        raise ValueError(f"targets must be non-negative node indices, got {targets!r}") from None
     if not out:
         raise ValueError("targets must name at least one node, got an empty set")
     return out
@@ -196,7 +200,7 @@ def do_intervention(
     -------
     Intervention
     """
-    return Intervention(frozenset(_check_targets(targets)), "do", mean=value, var=var)
+    return Intervention(_check_targets(targets), "do", mean=value, var=var)
 
 
 def hard_intervention(targets: Iterable[int] | int, mean: float, var: float) -> Intervention:
