@@ -132,9 +132,9 @@ def test_bad_input():
     ci = DSeparationCITester(CHAIN)
     with pytest.raises(ValueError, match=r"\(1, 2\) is not a covered arc"):
         reverse_covered_arc(CHAIN, 1, 2, ci)
-    with pytest.raises(ValueError, match="permutation must be a permutation of 0..2"):
+    with pytest.raises(ValueError, match=r"permutation must be a permutation of 0\.\.2"):
         minimal_imap([0, 0, 1], ci)
-    with pytest.raises(ValueError, match="permutation must be a permutation of 0..2"):
+    with pytest.raises(ValueError, match=r"permutation must be a permutation of 0\.\.2"):
         minimal_imap_gaussian([0, 1], np.eye(3), 10)
     with pytest.raises(ValueError, match="precision must be a finite square matrix"):
         minimal_imap_gaussian([0, 1], np.ones((2, 3)), 10)
