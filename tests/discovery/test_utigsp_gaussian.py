@@ -160,3 +160,11 @@ def test_bad_input_statistics_and_baselines():
         igsp([data[0], data[1][:3]], [(), {0}])
     with pytest.raises(TypeError, match="datasets must be a sequence"):
         igsp(np.zeros((10, 3)), [()])
+
+
+def test_degenerate_sizes():
+    rng = np.random.default_rng(10)
+    one = ut_igsp([rng.normal(size=(50, 1)), rng.normal(1.0, 1.0, size=(50, 1))], random_state=0)
+    assert one.adjacency.shape == (1, 1) and one.targets == (frozenset(), frozenset({0}))
+    single = ut_igsp(_chain(rng, 500), random_state=0)  # one observational array: GSP
+    assert single.targets == (frozenset(),) and single.n_arcs == 2

@@ -141,14 +141,14 @@ def search(
             return _minimal_imap(perm, ci)
 
     neighbours = list(_to_parents(U))
-    best: State | None = None
-    scores = []
+    results = []
     for run, child in enumerate(rng.spawn(n_runs)):
         perm = _min_degree_order(neighbours, child)
         result = _dfs(_state(imap(perm), term), ci, term, depth, child)
-        scores.append(result[2])
         logger.debug("run %d: start order %s, score %s", run, perm, result[2])
-        if best is None or result[2] < best[2]:
+        results.append(result)
+    best = results[0]
+    for result in results[1:]:
+        if result[2] < best[2]:  # strict: ties keep the earlier run
             best = result
-    assert best is not None  # n_runs >= 1 is validated by the callers
-    return best, tuple(scores)
+    return best, tuple(r[2] for r in results)
