@@ -46,6 +46,17 @@ def d_separated(
         raise ValueError(
             f"x, y and given must be disjoint, got x={sorted(xs)}, y={sorted(ys)}, given={sorted(zs)}"
         )
+    return _d_separated_unchecked(A, xs, ys, zs)
+
+
+def _d_separated_unchecked(
+    A: np.ndarray, xs: frozenset[int], ys: frozenset[int], zs: frozenset[int]
+) -> bool:
+    """:func:`d_separated` without validation, for hot loops of oracle testers.
+
+    ``A`` must be a boolean DAG adjacency and the three node sets disjoint, non-empty ``xs``/``ys``.
+    """
+    p = A.shape[0]
     in_z = np.zeros(p, dtype=bool)
     in_z[list(zs)] = True
     # ancestors of the conditioning set (including it): colliders there are open

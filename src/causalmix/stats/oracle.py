@@ -26,7 +26,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from causalmix._validation import check_node_set
-from causalmix.graphs import check_dag, d_separated
+from causalmix.graphs import check_dag
+from causalmix.graphs.dsep import _d_separated_unchecked
 from causalmix.stats.testers import check_node_index, check_nodes_mask, mask_to_nodes
 
 __all__ = ["DSeparationCITester", "OracleInvarianceTester"]
@@ -49,6 +50,7 @@ class DSeparationCITester:
         A = check_dag(dag, "dag").copy()
         A.setflags(write=False)
         self.dag = A
+        self._bool_dag = A.astype(bool)
         self.n_nodes = int(A.shape[0])
         self.n_computed = 0
         self._cache: dict[tuple[int, int, int], bool] = {}
@@ -58,7 +60,9 @@ class DSeparationCITester:
         key = (i, j, cond) if i < j else (j, i, cond)
         ans = self._cache.get(key)
         if ans is None:
-            ans = d_separated(self.dag, i, j, mask_to_nodes(cond))
+            ans = _d_separated_unchecked(
+                self._bool_dag, frozenset((i,)), frozenset((j,)), frozenset(mask_to_nodes(cond))
+            )
             self._cache[key] = ans
             self.n_computed += 1
         return ans
@@ -122,7 +126,7 @@ class OracleInvarianceTester:
             aug[:p, :p] = A
             aug[p, sorted(changed)] = 1
             aug.setflags(write=False)
-            self._augmented[k] = aug
+            self._augmented[k] = aug.astype(bool)
         self._cache: dict[tuple[int, int], int] = {}
 
     def variant_mask(self, i: int, cond: int) -> int:
@@ -130,10 +134,11 @@ class OracleInvarianceTester:
         key = (i, cond)
         ans = self._cache.get(key)
         if ans is None:
-            nodes = mask_to_nodes(cond)
+            source, target = frozenset((self.n_nodes,)), frozenset((i,))
+            nodes = frozenset(mask_to_nodes(cond))
             ans = 0
             for k, aug in self._augmented.items():
-                if not d_separated(aug, self.n_nodes, i, nodes):
+                if not _d_separated_unchecked(aug, source, target, nodes):
                     ans |= 1 << k
             self._cache[key] = ans
             self.n_computed += 1
