@@ -1,0 +1,23 @@
+"""Disentangling the mixture (ALGORITHM.md §2, steps 1, 2 and 4).
+
+- :mod:`~causalmix.mixture.em`: full-covariance Gaussian-mixture EM (:func:`fit_mixture`,
+  :class:`GaussianMixtureFit`);
+- :mod:`~causalmix.mixture.split`: growing a k-component fit into a (k+1)-component start;
+- :mod:`~causalmix.mixture.selection`: the number of components (:func:`select_n_components`,
+  BIC by default; the paper's :func:`drop_ratio_rule`);
+- :mod:`~causalmix.mixture.statistics`: fitted mixture -> :class:`~causalmix.stats.SufficientStatistics`.
+"""
+
+from causalmix.mixture.em import GaussianMixtureFit, fit_mixture
+from causalmix.mixture.selection import ComponentSelection, drop_ratio_rule, select_n_components
+from causalmix.mixture.statistics import component_statistics, resampled_statistics
+
+__all__ = [
+    "ComponentSelection",
+    "GaussianMixtureFit",
+    "component_statistics",
+    "drop_ratio_rule",
+    "fit_mixture",
+    "resampled_statistics",
+    "select_n_components",
+]

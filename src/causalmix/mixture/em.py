@@ -1,0 +1,501 @@
+"""Full-covariance Gaussian-mixture EM with warm starts.
+
+The model is ``p(x) = sum_c pi_c N(x; mu_c, Sigma_c)`` (ALGORITHM.md §1-2). The iteration is the
+one of scikit-learn's :class:`~sklearn.mixture.GaussianMixture` with ``covariance_type="full"``:
+same M-step (``n_c`` floored by ``10 eps``, ``reg_covar`` added to every diagonal), same
+convergence rule (absolute change of the mean log-likelihood below ``tol``), same k-means
+initialisation. Started from the same parameters both give the same iterates up to rounding.
+
+What this module adds over scikit-learn, and why it exists:
+
+- warm starts from any :class:`GaussianMixtureFit` (used to split a k-component fit into a
+  (k+1)-component start, and to refine a fit made on a subsample with a few full-data iterations);
+  model selection in :mod:`causalmix.mixture.selection` spends most of its time here;
+- a batched E-step (one ``X @ [L_1 .. L_K]`` product instead of K) and log-domain responsibilities;
+- an immutable result, :class:`GaussianMixtureFit`, whose reported ``log_likelihood`` is that of
+  the returned parameters (scikit-learn's ``lower_bound_`` belongs to the previous iterate).
+
+References
+----------
+.. [1] A. Kumar, K. Shiragur and C. Uhler. Learning mixtures of unknown causal interventions.
+   NeurIPS 2024, arXiv:2411.00213.
+.. [2] A. P. Dempster, N. M. Laird and D. B. Rubin. Maximum likelihood from incomplete data via
+   the EM algorithm. JRSS-B 39(1), 1977.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from scipy.linalg import lapack
+from sklearn.cluster import KMeans, kmeans_plusplus
+from sklearn.exceptions import ConvergenceWarning
+
+from causalmix._validation import (
+    check_data_matrix,
+    check_positive_int,
+    check_random_state,
+    check_real,
+)
+
+__all__ = ["GaussianMixtureFit", "fit_mixture"]
+
+logger = logging.getLogger(__name__)
+
+_INITS = ("kmeans", "k-means++", "random_from_data")
+_LOG_2PI = float(np.log(2.0 * np.pi))
+_EPS = 10.0 * np.finfo(np.float64).eps  # scikit-learn's floor on n_c
+_MOMENT_BUDGET = 2**23  # floats (64 MB) of stored outer products before chunking
+_MOMENT_CHUNK = 2048
+
+
+class _Params(NamedTuple):
+    """Parameters during EM; means are relative to the centring vector of the data."""
+
+    weights: np.ndarray  # (K,)
+    means: np.ndarray  # (K, p)
+    covariances: np.ndarray  # (K, p, p)
+    precisions_cholesky: np.ndarray  # (K, p, p), upper triangular U with U Uᵀ = Sigma⁻¹
+
+
+class _EMResult(NamedTuple):
+    params: _Params
+    log_likelihood: float
+    n_iter: int
+    converged: bool
+    history: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class GaussianMixtureFit:
+    """A fitted full-covariance Gaussian mixture (immutable).
+
+    Attributes
+    ----------
+    weights : ndarray of shape (K,)
+        Mixing proportions, summing to one.
+    means : ndarray of shape (K, p)
+    covariances : ndarray of shape (K, p, p)
+        Include ``reg_covar`` on the diagonal.
+    precisions_cholesky : ndarray of shape (K, p, p)
+        Upper-triangular ``U_c`` with ``U_c U_cᵀ = Sigma_c⁻¹`` (scikit-learn's convention).
+    log_likelihood : float
+        Mean per-sample log-likelihood of these parameters on the training rows.
+    n_samples : int
+        Number of training rows.
+    n_iter : int
+        EM iterations of the retained initialisation.
+    converged : bool
+        Whether the retained initialisation reached ``tol`` within ``max_iter``.
+    reg_covar : float
+        Regularisation that was added to every covariance diagonal.
+    history : ndarray of shape (n_iter,)
+        Mean log-likelihood before each M-step; non-decreasing up to rounding (EM's ascent
+        property, see [2] of the module).
+    """
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+    log_likelihood: float
+    n_samples: int
+    n_iter: int
+    converged: bool
+    reg_covar: float
+    history: np.ndarray
+
+    def __post_init__(self) -> None:
+        for name in ("weights", "means", "covariances", "precisions_cholesky", "history"):
+            arr = np.array(getattr(self, name), dtype=np.float64)
+            arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_components(self) -> int:
+        """Number of components ``K``."""
+        return int(self.weights.shape[0])
+
+    @property
+    def n_features(self) -> int:
+        """Number of variables ``p``."""
+        return int(self.means.shape[1])
+
+    @property
+    def n_parameters(self) -> int:
+        """Free parameters: ``(K - 1) + K p + K p (p + 1) / 2``."""
+        k, p = self.n_components, self.n_features
+        return (k - 1) + k * p + k * p * (p + 1) // 2
+
+    def _check_X(self, X: object) -> np.ndarray:
+        X = check_data_matrix(X)
+        if X.shape[1] != self.n_features:
+            raise ValueError(
+                f"X must have {self.n_features} columns like the training data, got {X.shape[1]}"
+            )
+        return X
+
+    def _log_resp(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        weighted = _estimate_log_gaussian_prob(X, self.means, self.precisions_cholesky)
+        weighted += np.log(self.weights)
+        return _normalise_log(weighted)
+
+    def score_samples(self, X: object) -> np.ndarray:
+        """Log-density ``log p(x_i)`` of each row, shape (N,)."""
+        return self._log_resp(self._check_X(X))[0]
+
+    def score(self, X: object) -> float:
+        """Mean per-sample log-likelihood of ``X``."""
+        return float(self.score_samples(X).mean())
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Posterior component probabilities (responsibilities), shape (N, K), rows sum to one."""
+        return np.exp(self._log_resp(self._check_X(X))[1])
+
+    def predict(self, X: object) -> np.ndarray:
+        """Most probable component of each row, shape (N,)."""
+        return np.argmax(self._log_resp(self._check_X(X))[1], axis=1)
+
+    def bic(self, X: object | None = None) -> float:
+        """Bayesian information criterion ``-2 log L + d log N`` (lower is better).
+
+        With ``X=None`` the training log-likelihood and size are used.
+        """
+        if X is None:
+            n, ll = self.n_samples, self.log_likelihood
+        else:
+            X = self._check_X(X)
+            n, ll = X.shape[0], self.score(X)
+        return float(-2.0 * n * ll + self.n_parameters * np.log(n))
+
+
+def fit_mixture(
+    X: object,
+    n_components: int | None = None,
+    *,
+    init: str | GaussianMixtureFit | np.ndarray = "kmeans",
+    n_init: int = 1,
+    tol: float = 1e-3,
+    reg_covar: float = 1e-6,
+    max_iter: int = 100,
+    random_state: int | np.random.Generator | None = None,
+) -> GaussianMixtureFit:
+    """Fit a full-covariance Gaussian mixture with EM.
+
+    Parameters
+    ----------
+    X : array-like of shape (N, p)
+        Data; not modified.
+    n_components : int, optional
+        ``K``. May be omitted when ``init`` is a fit or an array of means (``K`` is then taken
+        from it).
+    init : {"kmeans", "k-means++", "random_from_data"}, GaussianMixtureFit or ndarray, default "kmeans"
+        Starting point. ``"kmeans"``: responsibilities from one scikit-learn ``KMeans`` run
+        (``n_init=1``), as in scikit-learn's default. ``"k-means++"``: ``K`` rows picked by
+        k-means++ seeding. ``"random_from_data"``: ``K`` distinct random rows. A
+        :class:`GaussianMixtureFit` warm-starts from its parameters; an array of shape ``(K, p)``
+        gives the initial means (equal weights, pooled covariance).
+    n_init : int, default 1
+        Number of initialisations; the one with the highest final log-likelihood is kept. Must be
+        1 for a warm start or given means.
+    tol : float, default 1e-3
+        Convergence threshold on the change of the mean log-likelihood between iterations.
+    reg_covar : float, default 1e-6
+        Added to every covariance diagonal; keeps do-interventions (near-zero variance) finite.
+    max_iter : int, default 100
+        EM iterations per initialisation (0 returns the initial parameters).
+    random_state : int, numpy.random.Generator or None
+        Seeds the initialisations; scikit-learn receives integers drawn from it.
+
+    Returns
+    -------
+    GaussianMixtureFit
+
+    Raises
+    ------
+    ValueError
+        On bad arguments, fewer rows than components, or when a covariance is not positive
+        definite ("increase reg_covar").
+    TypeError
+        If ``init`` is of an unsupported kind.
+
+    Warns
+    -----
+    ConvergenceWarning
+        If the retained initialisation did not converge within ``max_iter``.
+    """
+    X = check_data_matrix(X)
+    rng = check_random_state(random_state)
+    n_init = check_positive_int(n_init, "n_init")
+    tol = check_real(tol, "tol", low=0.0)
+    reg_covar = check_real(reg_covar, "reg_covar", low=0.0)
+    max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
+    n_components = _check_n_components(n_components, init, X)
+    if not isinstance(init, str) and n_init != 1:
+        raise ValueError(f"n_init must be 1 with a given init (warm start), got {n_init}")
+
+    center = X.mean(axis=0)
+    Xc = X - center
+    best: _EMResult | None = None
+    for _ in range(n_init):
+        start = _initial_params(Xc, n_components, init, center, reg_covar, rng)
+        result = _run_em(Xc, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
+        if best is None or result.log_likelihood > best.log_likelihood:
+            best = result
+    if not best.converged and max_iter > 0:
+        warnings.warn(
+            f"EM with {n_components} components did not converge in max_iter={max_iter} "
+            f"iterations (last change above tol={tol:g}); increase max_iter or tol, or try other "
+            "initialisations",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return _to_fit(best, center, X.shape[0], reg_covar)
+
+
+# ----------------------------------------------------------------------------------------------
+# pure maths (each unit-tested)
+
+
+def _normalise_log(weighted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise log-sum-exp of ``log pi_c + log N_c(x)``; returns (log p(x), log responsibilities)."""
+    top = weighted.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(weighted - top).sum(axis=1)) + top[:, 0]
+    return log_norm, weighted - log_norm[:, None]
+
+
+def _estimate_log_gaussian_prob(
+    X: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray
+) -> np.ndarray:
+    """``log N(x_i; mu_c, Sigma_c)``, shape (N, K), in one batched matrix product.
+
+    With ``U_c`` the upper Cholesky factor of the precision, ``(x - mu)ᵀ Sigma⁻¹ (x - mu) =
+    ||(x - mu) U_c||²`` and ``log det Sigma_c⁻¹ = 2 sum log diag U_c``.
+    """
+    n, p = X.shape
+    k = means.shape[0]
+    stacked = precisions_cholesky.transpose(1, 0, 2).reshape(p, k * p)  # [U_1 | ... | U_K]
+    y = X @ stacked
+    y -= np.einsum("ki,kij->kj", means, precisions_cholesky).reshape(k * p)
+    y = y.reshape(n, k, p)
+    sq = np.einsum("nkj,nkj->nk", y, y)
+    log_det = np.log(np.diagonal(precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
+    return -0.5 * (p * _LOG_2PI + sq) + log_det
+
+
+class _Moments:
+    """Row-wise outer products ``x_i x_iᵀ`` (upper triangle) of centred data, for fast M-steps.
+
+    ``sum_i r_ic x_i x_iᵀ`` for all ``c`` is then one ``(K, N) @ (N, p(p+1)/2)`` product. The
+    products are stored when they fit in ``_MOMENT_BUDGET`` floats and recomputed chunk by chunk
+    otherwise.
+    """
+
+    def __init__(self, X: np.ndarray) -> None:
+        self.X = X
+        self.p = X.shape[1]
+        self.iu, self.ju = np.triu_indices(self.p)
+        n_terms = X.shape[0] * self.iu.size
+        self.stored = X[:, self.iu] * X[:, self.ju] if n_terms <= _MOMENT_BUDGET else None
+
+    def weighted(self, resp: np.ndarray) -> np.ndarray:
+        """``sum_i r_ic x_i x_iᵀ``, shape (K, p, p)."""
+        if self.stored is not None:
+            tri = resp.T @ self.stored
+        else:
+            tri = np.zeros((resp.shape[1], self.iu.size))
+            for start in range(0, self.X.shape[0], _MOMENT_CHUNK):
+                xs = self.X[start : start + _MOMENT_CHUNK]
+                tri += resp[start : start + _MOMENT_CHUNK].T @ (xs[:, self.iu] * xs[:, self.ju])
+        out = np.empty((resp.shape[1], self.p, self.p))
+        out[:, self.iu, self.ju] = tri
+        out[:, self.ju, self.iu] = tri
+        return out
+
+
+def _estimate_gaussian_parameters(
+    X: np.ndarray, resp: np.ndarray, reg_covar: float, moments: _Moments | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """M-step: (unnormalised weights ``n_c``, means, covariances) from responsibilities.
+
+    ``Sigma_c = sum_i r_ic x_i x_iᵀ / n_c - mu_c mu_cᵀ + reg_covar I`` on centred data. The
+    rounding error of this form is about ``eps |mu_c|²``, far below ``reg_covar`` once the data
+    are centred (the mixture means are then of the order of the data's spread).
+    """
+    nk = resp.sum(axis=0) + _EPS
+    means = (resp.T @ X) / nk[:, None]
+    if moments is None:
+        moments = _Moments(X)
+    covariances = moments.weighted(resp) / nk[:, None, None]
+    covariances -= means[:, :, None] * means[:, None, :]
+    p = X.shape[1]
+    covariances.reshape(-1, p * p)[:, :: p + 1] += reg_covar
+    return nk, means, covariances
+
+
+def _compute_precision_cholesky(covariances: np.ndarray) -> np.ndarray:
+    """Upper Cholesky factors of the precisions.
+
+    Raises
+    ------
+    ValueError
+        If some covariance is not positive definite, with advice.
+    """
+    out = np.empty_like(covariances)
+    for c, covariance in enumerate(covariances):
+        chol, info = lapack.dpotrf(covariance, lower=1, clean=1)
+        if info == 0:
+            inv_chol, info = lapack.dtrtri(chol, lower=1)
+        if info != 0 or not np.all(np.isfinite(chol)):
+            raise ValueError(
+                f"the covariance of mixture component {c} is not positive definite (collapsed "
+                "or duplicated rows, or a near-deterministic variable); increase reg_covar, use "
+                "fewer components, or rescale the data"
+            )
+        out[c] = inv_chol.T
+    return out
+
+
+def _params_from_resp(
+    X: np.ndarray, resp: np.ndarray, reg_covar: float, moments: _Moments | None = None
+) -> _Params:
+    nk, means, covariances = _estimate_gaussian_parameters(X, resp, reg_covar, moments)
+    return _Params(nk / nk.sum(), means, covariances, _compute_precision_cholesky(covariances))
+
+
+def _e_step(X: np.ndarray, params: _Params) -> tuple[float, np.ndarray]:
+    """Mean log-likelihood and log-responsibilities, shape (N, K)."""
+    weighted = _estimate_log_gaussian_prob(X, params.means, params.precisions_cholesky)
+    weighted += np.log(params.weights)
+    log_norm, log_resp = _normalise_log(weighted)
+    ll = float(log_norm.mean())
+    if not np.isfinite(ll):
+        raise ValueError(
+            "the mixture log-likelihood is not finite (a component collapsed onto a point); "
+            "increase reg_covar or use fewer components"
+        )
+    return ll, log_resp
+
+
+def _run_em(
+    X: np.ndarray, params: _Params, *, tol: float, reg_covar: float, max_iter: int
+) -> _EMResult:
+    """EM iterations from ``params`` on centred data, scikit-learn's convergence rule.
+
+    Iteration ``n`` evaluates ``l(theta_{n-1})`` in the E-step and computes ``theta_n``; it stops
+    when ``|l(theta_{n-1}) - l(theta_{n-2})| < tol``. A final E-step gives ``l`` of the returned
+    ``theta``.
+    """
+    moments = _Moments(X)
+    history = []
+    previous = -np.inf
+    converged = False
+    for _ in range(max_iter):
+        ll, log_resp = _e_step(X, params)
+        params = _params_from_resp(X, np.exp(log_resp), reg_covar, moments)
+        history.append(ll)
+        if abs(ll - previous) < tol:
+            converged = True
+            break
+        previous = ll
+    final_ll, _ = _e_step(X, params)
+    return _EMResult(params, final_ll, len(history), converged, np.asarray(history))
+
+
+# ----------------------------------------------------------------------------------------------
+# initialisation
+
+
+def _check_n_components(n_components: object, init: object, X: np.ndarray) -> int:
+    if isinstance(init, GaussianMixtureFit):
+        given = init.n_components
+        if init.n_features != X.shape[1]:
+            raise ValueError(f"init has {init.n_features} features but X has {X.shape[1]} columns")
+    elif isinstance(init, np.ndarray):
+        if init.ndim != 2 or init.shape[1] != X.shape[1] or not np.all(np.isfinite(init)):
+            raise ValueError(
+                f"init means must be a finite array of shape (n_components, {X.shape[1]}), "
+                f"got shape {init.shape}"
+            )
+        given = init.shape[0]
+    elif isinstance(init, str):
+        if init not in _INITS:
+            raise ValueError(
+                f"init must be one of {_INITS}, a GaussianMixtureFit or means, got {init!r}"
+            )
+        given = None
+    else:
+        raise TypeError(
+            "init must be a string, a GaussianMixtureFit or an array of means, "
+            f"got {type(init).__name__}"
+        )
+    if n_components is None:
+        if given is None:
+            raise ValueError("n_components is required unless init is a fit or an array of means")
+        n_components = given
+    n_components = check_positive_int(n_components, "n_components")
+    if given is not None and given != n_components:
+        raise ValueError(f"n_components={n_components} disagrees with init ({given} components)")
+    if n_components > X.shape[0]:
+        raise ValueError(
+            f"n_components={n_components} must not exceed the number of rows, {X.shape[0]}"
+        )
+    return n_components
+
+
+def _initial_params(
+    Xc: np.ndarray,
+    n_components: int,
+    init: str | GaussianMixtureFit | np.ndarray,
+    center: np.ndarray,
+    reg_covar: float,
+    rng: np.random.Generator,
+) -> _Params:
+    """Starting parameters on centred data ``Xc = X - center``."""
+    n = Xc.shape[0]
+    if isinstance(init, GaussianMixtureFit):
+        covs = np.array(init.covariances)
+        return _Params(
+            np.array(init.weights), init.means - center, covs, _compute_precision_cholesky(covs)
+        )
+    if isinstance(init, np.ndarray):
+        pooled = np.cov(Xc, rowvar=False, bias=True).reshape(Xc.shape[1], Xc.shape[1])
+        pooled = pooled + reg_covar * np.eye(Xc.shape[1])
+        covs = np.repeat(pooled[None], n_components, axis=0)
+        weights = np.full(n_components, 1.0 / n_components)
+        return _Params(weights, init - center, covs, _compute_precision_cholesky(covs))
+    seed = int(rng.integers(2**31 - 1))
+    resp = np.zeros((n, n_components))
+    if init == "kmeans":
+        labels = KMeans(n_clusters=n_components, n_init=1, random_state=seed).fit(Xc).labels_
+        resp[np.arange(n), labels] = 1.0
+    else:
+        if init == "k-means++":
+            _, idx = kmeans_plusplus(Xc, n_components, random_state=seed)
+        else:
+            idx = np.random.default_rng(seed).choice(n, size=n_components, replace=False)
+        resp[idx, np.arange(n_components)] = 1.0
+    nk, means, covs = _estimate_gaussian_parameters(Xc, resp, reg_covar)
+    return _Params(nk / n, means, covs, _compute_precision_cholesky(covs))
+
+
+def _to_fit(
+    result: _EMResult, center: np.ndarray, n_samples: int, reg_covar: float
+) -> GaussianMixtureFit:
+    p = result.params
+    return GaussianMixtureFit(
+        weights=p.weights,
+        means=p.means + center,
+        covariances=p.covariances,
+        precisions_cholesky=p.precisions_cholesky,
+        log_likelihood=result.log_likelihood,
+        n_samples=n_samples,
+        n_iter=result.n_iter,
+        converged=result.converged,
+        reg_covar=reg_covar,
+        history=result.history,
+    )
