@@ -14,7 +14,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
 from causalmix.mixture import GaussianMixtureFit, fit_mixture
-from causalmix.mixture.em import (
+from causalmix.mixture._gaussian import (
     _compute_precision_cholesky,
     _estimate_gaussian_parameters,
     _estimate_log_gaussian_prob,
@@ -56,8 +56,8 @@ def test_precision_cholesky_failure_advises_reg_covar():
 
 @pytest.mark.parametrize("budget", [10**9, 0])  # stored outer products, and the chunked path
 def test_m_step_matches_weighted_numpy(monkeypatch, budget):
-    monkeypatch.setattr("causalmix.mixture.em._MOMENT_BUDGET", budget)
-    monkeypatch.setattr("causalmix.mixture.em._MOMENT_CHUNK", 7)
+    monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_BUDGET", budget)
+    monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_CHUNK", 7)
     rng = np.random.default_rng(3)
     X = rng.standard_normal((40, 3))
     resp = rng.dirichlet(np.ones(2), size=40)

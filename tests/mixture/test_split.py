@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix.mixture.em import _params_from_resp, _run_em
+from causalmix.mixture._gaussian import _params_from_resp, _run_em
 from causalmix.mixture.split import _directions, _two_gaussians_1d, grow
 from tests.mixture.conftest import blobs
 

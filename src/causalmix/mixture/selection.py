@@ -53,15 +53,8 @@ from causalmix._validation import (
     check_random_state,
     check_real,
 )
-from causalmix.mixture.em import (
-    GaussianMixtureFit,
-    _e_step,
-    _EMResult,
-    _initial_params,
-    _params_from_resp,
-    _run_em,
-    _to_fit,
-)
+from causalmix.mixture._gaussian import _e_step, _EMResult, _params_from_resp, _run_em
+from causalmix.mixture.em import GaussianMixtureFit, _initial_params, _to_fit
 from causalmix.mixture.split import grow
 
 __all__ = ["ComponentSelection", "drop_ratio_rule", "select_n_components"]

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix.mixture.em import _e_step, _EMResult, _Moments, _params_from_resp, _run_em
+from causalmix.mixture._gaussian import _e_step, _EMResult, _Moments, _params_from_resp, _run_em
 
 __all__: list[str] = []
 
