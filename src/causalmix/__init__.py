@@ -1,5 +1,13 @@
-"""causalmix: causal discovery from unlabeled mixtures of interventional data."""
+"""causalmix: causal discovery from unlabeled mixtures of interventional data.
+
+Main entry points: :class:`MixtureUTIGSP` (unlabeled rows → components, observational component,
+targets, DAG and I-CPDAG) and :func:`ut_igsp` (UT-IGSP on already labelled settings). Adjacency
+convention everywhere: ``A[i, j] != 0`` iff ``i -> j`` (see :mod:`causalmix.graphs`).
+"""
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from causalmix.discovery import ut_igsp
+from causalmix.estimator import MixtureUTIGSP
+
+__all__ = ["MixtureUTIGSP", "__version__", "ut_igsp"]

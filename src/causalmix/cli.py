@@ -1,0 +1,445 @@
+"""Command-line interface: ``causalmix demo | simulate | fit | evaluate``.
+
+The CLI owns all output: results go to files and stdout, progress and log messages to stderr. A
+user error (bad file, bad option, existing output) prints one line and exits with status 2; no
+partial output is ever left behind (files are written to a temporary directory, then renamed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from causalmix import __version__
+
+__all__ = ["main"]
+
+log = logging.getLogger("causalmix.cli")
+
+EXIT_USER_ERROR = 2
+
+
+class _Progress:
+    """A one-line progress bar on stderr (plain log lines when stderr is not a terminal)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tty = sys.stderr.isatty()
+        self._last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        total = max(total, 1)
+        width = 24
+        filled = int(width * done / total)
+        line = f"{stage:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+        if self.tty:
+            sys.stderr.write("\r" + line)
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif done >= total and line != self._last:
+            sys.stderr.write(line + "\n")
+        self._last = line
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="causalmix",
+        description=(
+            "Causal discovery from unlabeled mixtures of observational and interventional data "
+            "(Mixture-UTIGSP). Adjacency convention everywhere: A[i, j] != 0 iff i -> j."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"causalmix {__version__}")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="count", default=0,
+                           help="more log messages on stderr (-vv for debug)")  # fmt: skip
+    verbosity.add_argument("-q", "--quiet", action="store_true",
+                           help="only errors on stderr; no progress bar")  # fmt: skip
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add_fit_options(p: argparse.ArgumentParser) -> None:
+        g = p.add_argument_group("method")
+        g.add_argument("--mode", choices=("default", "paper"), default="default",
+                       help="'default': our choices (BIC-type selection, responsibility-weighted "
+                            "statistics); 'paper': the published procedure (drop-ratio rule, "
+                            "resampled statistics) for reproduction")  # fmt: skip
+        g.add_argument(
+            "--n-components",
+            default="auto",
+            help="number of mixture components, or 'auto' to select it (default auto)",
+        )
+        g.add_argument(
+            "--max-components",
+            type=int,
+            default=None,
+            help="largest number of components tried by 'auto' (default p + 1)",
+        )
+        g.add_argument("--criterion", default=None,
+                       help="selection criterion for 'auto' (see causalmix.mixture; default: the "
+                            "mode's)")  # fmt: skip
+        g.add_argument(
+            "--cutoff",
+            type=float,
+            default=0.07,
+            help="drop-ratio cutoff of the paper's rule (criterion drop_ratio)",
+        )
+        g.add_argument(
+            "--alpha-ci",
+            type=float,
+            default=1e-3,
+            help="significance level of the partial-correlation CI test (default 1e-3)",
+        )
+        g.add_argument(
+            "--alpha-inv",
+            type=float,
+            default=1e-3,
+            help="significance level of the invariance test (default 1e-3)",
+        )
+        g.add_argument("--n-runs", type=int, default=5, help="UT-IGSP restarts (default 5)")
+        g.add_argument("--depth", type=int, default=4, help="UT-IGSP search depth (default 4)")
+        g.add_argument(
+            "--observational",
+            default="auto",
+            help="index of the observational component, or 'auto' to infer it",
+        )
+        g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        p.add_argument("--out", required=True, type=Path, help="output directory (must not exist)")
+        p.add_argument("--force", action="store_true", help="replace an existing output directory")
+        p.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+
+    demo = sub.add_parser("demo", help="fit a built-in simulated example and compare with the truth",
+                          description="Simulate the paper's setting (p = 6, a do-intervention on "
+                          "every node, N = 2^14), fit it, print truth vs estimate and write the "
+                          "outputs of 'fit' plus truth.json and data.csv.")  # fmt: skip
+    demo.add_argument("--out", type=Path, default=Path("demo-output"),
+                      help="output directory (default demo-output)")  # fmt: skip
+    demo.add_argument("--force", action="store_true", help="replace an existing output directory")
+    demo.add_argument(
+        "--seed", type=int, default=7, help="seed of the simulation and fit (default 7)"
+    )
+    demo.add_argument("--no-plots", action="store_true", help="skip the PNG figures")
+
+    sim = sub.add_parser("simulate", help="write a simulated mixture (data.csv + truth.json)",
+                         description="Simulate a linear-Gaussian SEM and an unlabeled mixture of "
+                         "its observational and interventional distributions.")  # fmt: skip
+    sim.add_argument("--nodes", type=int, default=6, help="number of variables p (default 6)")
+    sim.add_argument(
+        "--density",
+        type=float,
+        default=0.8,
+        help="probability of each possible edge (default 0.8, as in the paper)",
+    )
+    sim.add_argument("--targets", default="all",
+                     help="'all' (every node once), 'half' (floor(p/2) random nodes) or explicit "
+                          "sets like '0;1,2;4' (components separated by ';')")  # fmt: skip
+    sim.add_argument(
+        "--kind",
+        choices=("do", "hard", "soft", "shift"),
+        default="do",
+        help="intervention kind (default do)",
+    )
+    sim.add_argument(
+        "--mean",
+        type=float,
+        default=1.0,
+        help="do value / hard mean / shift / soft noise mean (default 1.0)",
+    )
+    sim.add_argument(
+        "--var",
+        type=float,
+        default=None,
+        help="residual variance of the target (do: 1e-9, hard: 1.0 by default)",
+    )
+    sim.add_argument("--samples", type=int, default=2**14, help="number of rows N (default 16384)")
+    sim.add_argument(
+        "--no-permute",
+        action="store_true",
+        help="keep the paper's fixed node order (i -> j only for i < j)",
+    )
+    sim.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    sim.add_argument("--out", required=True, type=Path, help="output directory (must not exist)")
+    sim.add_argument("--force", action="store_true", help="replace an existing output directory")
+
+    fit = sub.add_parser("fit", help="fit Mixture-UTIGSP to a data file",
+                         description="Fit a CSV/TSV/Parquet file with a header row (one column per "
+                         "variable) and write result.json, graph.graphml, graph.dot, adjacency.csv "
+                         "and PNG figures into --out.")  # fmt: skip
+    fit.add_argument("data", type=Path, help="CSV, TSV or Parquet file with a header row")
+    fit.add_argument("--label-column", default=None,
+                     help="column of known setting labels: excluded from the variables, used to "
+                          "report agreement (ARI) and with --observational-label")  # fmt: skip
+    fit.add_argument("--observational-label", default=None,
+                     help="values of --label-column (comma separated) marking rows known to be "
+                          "observational; their component becomes the observational one")  # fmt: skip
+    fit.add_argument("--drop-columns", default="", help="comma-separated columns to ignore")
+    fit.add_argument("--log-transform", action="store_true", help="take log of every value first")
+    add_fit_options(fit)
+
+    ev = sub.add_parser("evaluate", help="score a result.json against a truth.json",
+                        description="Metrics of ALGORITHM.md §6: K̂ vs K, observational component, "
+                        "DAG SHD (reversal = 1), I-CPDAG SHD, parameter and weight errors, "
+                        "target Jaccard (observational target set ∅).")  # fmt: skip
+    ev.add_argument("result", type=Path, help="result.json written by 'fit' or 'demo'")
+    ev.add_argument("--truth", type=Path, required=True, help="truth.json written by 'simulate'")
+    ev.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    return parser
+
+
+def _estimator(args: argparse.Namespace) -> Any:
+    from causalmix.estimator import MixtureUTIGSP
+
+    n_components: int | str = args.n_components
+    if n_components != "auto":
+        try:
+            n_components = int(n_components)
+        except ValueError:
+            raise ValueError(
+                f"--n-components must be 'auto' or an integer, got {args.n_components!r}"
+            ) from None
+    observational: int | str = args.observational
+    if observational != "auto":
+        try:
+            observational = int(observational)
+        except ValueError:
+            raise ValueError(
+                f"--observational must be 'auto' or an integer, got {args.observational!r}"
+            ) from None
+    kwargs: dict[str, Any] = dict(
+        n_components=n_components, max_components=args.max_components, alpha_ci=args.alpha_ci,
+        alpha_inv=args.alpha_inv, n_runs=args.n_runs, depth=args.depth, observational=observational,
+        random_state=args.seed,
+    )  # fmt: skip
+    if args.criterion is not None:
+        kwargs["criterion"] = args.criterion
+    if args.mode == "paper":
+        kwargs.setdefault("cutoff", args.cutoff)
+        return MixtureUTIGSP.paper_mode(**kwargs)
+    if kwargs.get("criterion") == "drop_ratio":
+        kwargs["cutoff"] = args.cutoff
+    return MixtureUTIGSP(**kwargs)
+
+
+def _cmd_fit(args: argparse.Namespace, progress: _Progress) -> int:
+    from causalmix.io import atomic_output_dir, read_table
+    from causalmix.report import write_result
+
+    drop = [c.strip() for c in args.drop_columns.split(",") if c.strip()]
+    if args.observational_label is not None and args.label_column is None:
+        raise ValueError("--observational-label needs --label-column")
+    frame, labels = read_table(args.data, label_column=args.label_column, drop_columns=drop,
+                               log_transform=args.log_transform)  # fmt: skip
+    est = _estimator(args)
+    obs_rows = None
+    if args.observational_label is not None:
+        wanted = {v.strip() for v in args.observational_label.split(",")}
+        obs_rows = labels.astype(str).str.strip().isin(wanted).to_numpy()
+        if not obs_rows.any():
+            raise ValueError(
+                f"no row of column {args.label_column!r} has a value in {sorted(wanted)}"
+            )
+    with atomic_output_dir(args.out, force=args.force) as tmp:
+        t0 = time.perf_counter()
+        est.fit(frame, observational_rows=obs_rows, progress=progress)
+        info: dict[str, Any] = {
+            "source": str(args.data), "n_rows": int(frame.shape[0]), "n_columns": int(frame.shape[1]),
+            "log_transform": bool(args.log_transform), "dropped_columns": drop,
+            "label_column": args.label_column, "fit_seconds": round(time.perf_counter() - t0, 3),
+        }  # fmt: skip
+        if labels is not None:
+            from sklearn.metrics import adjusted_rand_score
+
+            info["adjusted_rand_index_vs_labels"] = float(
+                adjusted_rand_score(labels.astype(str), est.labels_)
+            )
+        write_result(tmp, est, info, plots=not args.no_plots)
+    _print_summary(est)
+    print(f"wrote {args.out}/ (result.json, graph.graphml, graph.dot, adjacency.csv"
+          f"{'' if args.no_plots else ', graph.png, selection.png, targets.png'})")  # fmt: skip
+    return 0
+
+
+def _print_summary(est: Any) -> None:
+    names = [str(n) for n in est.node_names_]
+    print(f"components: {est.n_components_} (selected by {est.selection_criterion_}); "
+          f"observational: {est.observational_component_} ({est.observational_method_})")  # fmt: skip
+    for k in range(est.n_components_):
+        t = ", ".join(names[i] for i in sorted(est.targets_[k])) or "-"
+        tag = "obs" if k == est.observational_component_ else "int"
+        print(f"  [{k}] {tag} weight {est.weights_[k]:.3f}  targets: {t}")
+    print(f"DAG: {int(est.adjacency_.sum())} arcs; I-CPDAG: {_icpdag_counts(est.icpdag_)}")
+
+
+def _icpdag_counts(g: np.ndarray) -> str:
+    from causalmix.graphs import edges
+
+    d, u = edges(g)
+    return f"{len(d)} directed, {len(u)} undirected"
+
+
+def _parse_target_sets(text: str) -> str | list[list[int]]:
+    if text in ("all", "half"):
+        return text
+    try:
+        return [[int(v) for v in part.split(",") if v.strip()] for part in text.split(";")]
+    except ValueError:
+        raise ValueError(f"--targets must be 'all', 'half' or like '0;1,2', got {text!r}") from None
+
+
+def _simulate(nodes: int, density: float, targets: Any, kind: str, mean: float, var: float | None,
+              samples: int, permute: bool, seed: int) -> Any:  # fmt: skip
+    from causalmix.simulate import paper_interventions, random_sem, sample_mixture
+
+    rng = np.random.default_rng(seed)
+    sem = random_sem(nodes, density=density, permute=permute, random_state=rng)
+    ivs = paper_interventions(sem, targets=targets, kind=kind, mean=mean, var=var, random_state=rng)
+    return sample_mixture(sem, ivs, samples, random_state=rng)
+
+
+def _write_simulation(out: Path, sample: Any, meta: dict[str, Any]) -> None:
+    import pandas as pd
+
+    names = [f"X{i}" for i in range(sample.X.shape[1])]
+    pd.DataFrame(sample.X, columns=names).to_csv(out / "data.csv", index=False)
+    truth = sample.truth_dict()
+    truth.update({"schema": "causalmix.truth/1", "nodes": names, "simulation": meta})
+    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
+    np.savetxt(out / "labels.csv", sample.labels, fmt="%d", header="component", comments="")
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from causalmix.io import atomic_output_dir
+
+    targets = _parse_target_sets(args.targets)
+    sample = _simulate(args.nodes, args.density, targets, args.kind, args.mean, args.var,
+                       args.samples, not args.no_permute, args.seed)  # fmt: skip
+    meta = {
+        k: v
+        for k, v in vars(args).items()
+        if k not in ("out", "force", "verbose", "quiet", "command")
+    }
+    with atomic_output_dir(args.out, force=args.force) as tmp:
+        _write_simulation(tmp, sample, meta)
+    print(f"wrote {args.out}/data.csv ({sample.X.shape[0]} rows x {sample.X.shape[1]} columns), "
+          f"truth.json, labels.csv")  # fmt: skip
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace, progress: _Progress) -> int:
+    import pandas as pd
+
+    from causalmix.estimator import MixtureUTIGSP
+    from causalmix.io import atomic_output_dir
+    from causalmix.report import evaluate, result_to_dict, write_result
+
+    meta = {"nodes": 6, "density": 0.8, "targets": "all", "kind": "do", "mean": 1.0,
+            "samples": 2**14, "seed": args.seed}  # fmt: skip
+    sample = _simulate(6, 0.8, "all", "do", 1.0, None, 2**14, True, args.seed)
+    names = [f"X{i}" for i in range(6)]
+    est = MixtureUTIGSP(random_state=args.seed)
+    with atomic_output_dir(args.out, force=args.force) as tmp:
+        t0 = time.perf_counter()
+        est.fit(pd.DataFrame(sample.X, columns=names), progress=progress)
+        seconds = time.perf_counter() - t0
+        info = {"source": "causalmix demo (simulated)", "n_rows": int(sample.X.shape[0]),
+                "n_columns": 6, "fit_seconds": round(seconds, 3)}  # fmt: skip
+        write_result(tmp, est, info, plots=not args.no_plots)
+        _write_simulation(tmp, sample, meta)
+        truth = json.loads((tmp / "truth.json").read_text())
+        scores = evaluate(result_to_dict(est, info), truth)
+        (tmp / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
+    _print_demo_table(sample, est, scores, seconds)
+    print(f"\nwrote {args.out}/ (result.json, truth.json, evaluation.json, data.csv, graph.*, "
+          f"adjacency.csv{'' if args.no_plots else ', *.png'})")  # fmt: skip
+    return 0
+
+
+def _print_demo_table(sample: Any, est: Any, scores: dict[str, Any], seconds: float) -> None:
+    from causalmix.metrics import match_components
+
+    m = match_components(est.means_, est.covariances_, sample.means, sample.covariances)
+    print("causalmix demo: p = 6, do-intervention on every node, N = 2^14, no labels given\n")
+    print(f"{'':22}{'truth':>14}{'estimate':>14}")
+    print(f"{'components':22}{sample.n_components:>14}{est.n_components_:>14}")
+    true_obs = sample.observational
+    est_obs_as_true = m.est_to_true[est.observational_component_]
+    print(f"{'observational':22}{'component 0':>14}{'true ' + str(est_obs_as_true):>14}")
+    print("\ncomponent (true)   weight true / est   targets true / est")
+    for t in range(sample.n_components):
+        e = int(m.true_to_est[t])
+        w_est = f"{est.weights_[e]:.3f}" if e >= 0 else "  -  "
+        t_est = sorted(est.targets_[e]) if e >= 0 else "unmatched"
+        tag = " (obs)" if t == true_obs else ""
+        print(f"  {t}{tag:<14}   {sample.weights[t]:.3f} / {w_est}       "
+              f"{sorted(sample.targets[t])} / {t_est}")  # fmt: skip
+    print(f"\nDAG SHD {scores['shd']} (true graph has {scores['n_edges_true']} edges)   "
+          f"I-CPDAG SHD {scores['icpdag_shd']}")  # fmt: skip
+    print(f"target Jaccard: {scores['jaccard_interventional']:.3f} (interventional), "
+          f"{scores['jaccard_all']:.3f} (all)")  # fmt: skip
+    print(f"parameter error {scores['parameter_error']:.3f}, weight error {scores['weight_error']:.3f}, "
+          f"fit time {seconds:.1f} s")  # fmt: skip
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from causalmix.report import evaluate
+
+    docs = []
+    for path in (args.result, args.truth):
+        if not path.is_file():
+            raise FileNotFoundError(f"{str(path)!r} does not exist")
+        try:
+            docs.append(json.loads(path.read_text()))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} is not valid JSON: {exc}") from None
+    result, truth = docs
+    for key, doc, path in (("components", result, args.result), ("dag_edges", truth, args.truth)):
+        if key not in doc:
+            raise ValueError(
+                f"{path} lacks {key!r}: is it a causalmix {'result' if doc is result else 'truth'} file?"
+            )
+    scores = evaluate(result, truth)
+    if args.json:
+        print(json.dumps(scores, indent=2))
+    else:
+        width = max(map(len, scores))
+        for key, value in scores.items():
+            shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+            print(f"{key:<{width}}  {shown}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 success, 2 user error, 1 internal error)."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    level = (
+        logging.ERROR
+        if args.quiet
+        else (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
+    )
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    progress = _Progress(enabled=not args.quiet)
+    try:
+        if args.command == "fit":
+            return _cmd_fit(args, progress)
+        if args.command == "simulate":
+            return _cmd_simulate(args)
+        if args.command == "demo":
+            return _cmd_demo(args, progress)
+        return _cmd_evaluate(args)
+    except (ValueError, TypeError, OSError) as exc:
+        # DataError is a ValueError; FileExistsError/PermissionError/FileNotFoundError are OSErrors
+        print(f"causalmix {args.command}: error: {exc}", file=sys.stderr)
+        if args.verbose:
+            raise
+        return EXIT_USER_ERROR

@@ -1,0 +1,271 @@
+"""Turning a fitted :class:`~causalmix.MixtureUTIGSP` into files, and scoring results against a truth.
+
+``result.json`` schema (``"schema": "causalmix.result/1"``)
+---------------------------------------------------------
+=========================  ===================================================================
+key                        meaning
+=========================  ===================================================================
+``causalmix_version``      version that wrote the file
+``created``                UTC time stamp (ISO 8601)
+``nodes``                  node names, in node order (indices below refer to this order)
+``data``                   ``n_rows``, ``n_columns`` and the user's options (source, transforms)
+``parameters``             the estimator's parameters (``get_params()``), incl. ``random_state``
+``n_components``           number of mixture components K̂
+``observational``          index of the component chosen as observational, how it was chosen
+                           (``"auto"``, ``"user"``, ``"rows"``) and the evidence per candidate
+``components``             per component: ``weight``, ``n_rows`` (hard assignment),
+                           ``effective_size`` (Σ responsibilities), ``mean``, ``covariance``,
+                           ``targets`` (node names) and ``target_indices``
+``selection``              ``criterion``, ``curve`` (score per k, ``null`` where not fitted),
+                           ``chosen``
+``dag``                    ``edges``: ``[from, to]`` name pairs of the learned DAG
+``icpdag``                 ``directed`` and ``undirected`` name pairs of the I-essential graph
+=========================  ===================================================================
+Adjacency convention everywhere: ``A[i, j] != 0`` iff ``i -> j`` (see :mod:`causalmix.graphs`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from causalmix import __version__
+from causalmix.graphs import check_adjacency, edges
+
+__all__ = [
+    "RESULT_SCHEMA",
+    "evaluate",
+    "graph_to_dot",
+    "result_to_dict",
+    "write_result",
+]
+
+RESULT_SCHEMA = "causalmix.result/1"
+
+
+def _finite_or_none(x: float) -> float | None:
+    return float(x) if math.isfinite(float(x)) else None
+
+
+def result_to_dict(estimator: Any, data_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON-serialisable description of a fitted estimator (see the module docstring)."""
+    names = [str(n) for n in estimator.node_names_]
+    K = int(estimator.n_components_)
+    counts = np.bincount(estimator.labels_, minlength=K)
+    directed, undirected = edges(estimator.icpdag_)
+    params = {k: (v if isinstance(v, str | int | float | bool | type(None)) else repr(v))
+              for k, v in estimator.get_params().items()}  # fmt: skip
+    components = []
+    for k in range(K):
+        t = sorted(estimator.targets_[k])
+        components.append(
+            {
+                "index": k,
+                "observational": k == estimator.observational_component_,
+                "weight": float(estimator.weights_[k]),
+                "n_rows": int(counts[k]),
+                "effective_size": float(estimator.effective_sizes_[k]),
+                "targets": [names[i] for i in t],
+                "target_indices": t,
+                "mean": estimator.means_[k].tolist(),
+                "covariance": estimator.covariances_[k].tolist(),
+            }
+        )
+    curve = estimator.selection_curve_
+    return {
+        "schema": RESULT_SCHEMA,
+        "causalmix_version": __version__,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "nodes": names,
+        "data": dict(data_info or {}),
+        "parameters": params,
+        "n_components": K,
+        "observational": {
+            "component": int(estimator.observational_component_),
+            "method": estimator.observational_method_,
+            "candidates": estimator.observational_scores_,
+        },
+        "components": components,
+        "selection": {
+            "criterion": estimator.selection_criterion_,
+            "curve": {str(k): _finite_or_none(v) for k, v in curve.items()},
+            "chosen": K,
+        },
+        "dag": {
+            "edges": [
+                [names[i], names[j]] for i, j in zip(*np.nonzero(estimator.adjacency_), strict=True)
+            ]
+        },
+        "icpdag": {
+            "directed": [[names[i], names[j]] for i, j in directed],
+            "undirected": [[names[i], names[j]] for i, j in undirected],
+        },
+    }
+
+
+def graph_to_dot(
+    graph: object, names: Sequence[str], targets: Sequence[frozenset[int]] = ()
+) -> str:
+    """Graphviz DOT text of a DAG or I-CPDAG; undirected edges get ``dir=none``, targets are filled."""
+    A = check_adjacency(graph, "graph")
+    hit: dict[int, list[int]] = {}
+    for k, t in enumerate(targets):
+        for v in t:
+            hit.setdefault(int(v), []).append(k)
+    lines = ["digraph causalmix {", "  node [shape=ellipse];"]
+    for v, name in enumerate(names):
+        label = json.dumps(str(name))
+        if v in hit:
+            comps = ",".join(map(str, hit[v]))
+            lines.append(
+                f'  n{v} [label={label}, style=filled, fillcolor=orange, xlabel="I{comps}"];'
+            )
+        else:
+            lines.append(f"  n{v} [label={label}];")
+    directed, undirected = edges(A)
+    lines += [f"  n{i} -> n{j};" for i, j in directed]
+    lines += [f"  n{i} -> n{j} [dir=none, style=dashed];" for i, j in undirected]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _graphml(estimator: Any, names: Sequence[str], path: Path) -> None:
+    import networkx as nx
+
+    G = estimator.to_networkx(graph="icpdag")
+    nx.write_graphml(G, path)
+
+
+def write_result(
+    out_dir: Path,
+    estimator: Any,
+    data_info: Mapping[str, Any] | None = None,
+    *,
+    plots: bool = True,
+) -> list[Path]:
+    """Write result.json, graph.graphml, graph.dot, adjacency.csv and PNG figures into ``out_dir``.
+
+    ``out_dir`` must exist (the CLI passes the temporary directory of
+    :func:`causalmix.io.atomic_output_dir`). Returns the written paths.
+    """
+    import pandas as pd
+
+    names = [str(n) for n in estimator.node_names_]
+    written = []
+    result = result_to_dict(estimator, data_info)
+    path = out_dir / "result.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    written.append(path)
+    path = out_dir / "graph.graphml"
+    _graphml(estimator, names, path)
+    written.append(path)
+    path = out_dir / "graph.dot"
+    path.write_text(graph_to_dot(estimator.icpdag_, names, estimator.targets_))
+    written.append(path)
+    path = out_dir / "adjacency.csv"
+    pd.DataFrame(estimator.adjacency_, index=names, columns=names).to_csv(path)
+    written.append(path)
+    if plots:
+        written += _write_figures(out_dir, estimator, names)
+    return written
+
+
+def _write_figures(out_dir: Path, estimator: Any, names: Sequence[str]) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from causalmix.plotting import plot_graph, plot_selection_curve, plot_targets
+
+    paths = []
+    fig, ax = plt.subplots(figsize=(6.5, 6.5))
+    plot_graph(estimator.icpdag_, targets=estimator.targets_, names=names, ax=ax,
+               title="learned I-CPDAG (targets in orange)")  # fmt: skip
+    paths.append(out_dir / "graph.png")
+    fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    plot_selection_curve(estimator.selection_curve_, chosen=estimator.n_components_,
+                         criterion=estimator.selection_criterion_, ax=ax)  # fmt: skip
+    paths.append(out_dir / "selection.png")
+    fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(0.5 * len(names) + 2.5, 0.4 * estimator.n_components_ + 1.8))
+    plot_targets(estimator.targets_, len(names), weights=estimator.weights_, names=names,
+                 observational=estimator.observational_component_, ax=ax)  # fmt: skip
+    paths.append(out_dir / "targets.png")
+    fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def _edges_to_adjacency(
+    pairs: Sequence[Sequence[Any]], index: Mapping[Any, int], p: int
+) -> np.ndarray:
+    A = np.zeros((p, p), dtype=np.int8)
+    for a, b in pairs:
+        A[index[a], index[b]] = 1
+    return A
+
+
+def evaluate(result: Mapping[str, Any], truth: Mapping[str, Any]) -> dict[str, Any]:
+    """Score a ``result.json`` against a ground truth (``MixtureSample.truth_dict()`` format).
+
+    Conventions (ALGORITHM.md §6): DAG SHD counts a reversal once; I-CPDAG SHD scores one point per
+    node pair whose adjacency or mark differs; components are matched by the Hungarian assignment
+    on ``‖μ − μ'‖₁ + ‖Σ − Σ'‖₁``; the weight error is ``Σ |π̂ − π|`` against the true weights; the
+    target Jaccard treats the observational target set as ∅ (both empty → 1) and scores unmatched
+    true components 0.
+
+    Raises
+    ------
+    ValueError
+        If the two files describe different numbers of nodes.
+    """
+    from causalmix import metrics
+    from causalmix.graphs import dag_to_icpdag
+
+    p = len(result["nodes"])
+    if int(truth["n_nodes"]) != p:
+        raise ValueError(f"result has {p} nodes but truth has {truth['n_nodes']}")
+    by_index = {i: i for i in range(p)}
+    by_name = {name: i for i, name in enumerate(result["nodes"])}
+    true_dag = _edges_to_adjacency(truth["dag_edges"], by_index, p)
+    est_dag = _edges_to_adjacency(result["dag"]["edges"], by_name, p)
+    est_icpdag = _edges_to_adjacency(result["icpdag"]["directed"], by_name, p)
+    und = _edges_to_adjacency(result["icpdag"]["undirected"], by_name, p)
+    est_icpdag |= und | und.T
+    true_targets = [frozenset(t) for t in truth["targets"]]
+    obs = truth.get("observational")
+    true_icpdag = dag_to_icpdag(true_dag, [t for k, t in enumerate(true_targets) if k != obs])
+    comps = result["components"]
+    est_means = np.array([c["mean"] for c in comps])
+    est_covs = np.array([c["covariance"] for c in comps])
+    matching = metrics.match_components(
+        est_means, est_covs, np.asarray(truth["means"]), np.asarray(truth["covariances"])
+    )
+    est_targets = [frozenset(c["target_indices"]) for c in comps]
+    jac = metrics.target_jaccard(est_targets, true_targets, matching, observational=obs)
+    est_obs = result["observational"]["component"]
+    obs_match = None if obs is None else int(matching.true_to_est[obs]) == int(est_obs)
+    return {
+        "n_components_true": int(truth["n_components"]),
+        "n_components_est": int(result["n_components"]),
+        "observational_correct": obs_match,
+        "shd": int(metrics.shd(est_dag, true_dag)),
+        "icpdag_shd": int(metrics.icpdag_shd(est_icpdag, true_icpdag)),
+        "n_edges_true": int(true_dag.sum()),
+        "parameter_error": float(matching.total_distance),
+        "weight_error": float(
+            metrics.weight_error([c["weight"] for c in comps], truth["weights"], matching)
+        ),
+        "jaccard_all": float(jac.mean_all),
+        "jaccard_interventional": float(jac.mean_interventional),
+    }

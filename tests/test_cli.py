@@ -1,0 +1,197 @@
+"""The CLI, run in-process: every subcommand, and every bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from causalmix.cli import main
+
+FAST = ["--n-runs", "2", "--seed", "1"]
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sim") / "sim"
+    code = main(
+        ["-q", "simulate", "--nodes", "4", "--samples", "3000", "--seed", "3", "--out", str(out)]
+    )
+    assert code == 0
+    return out
+
+
+def test_simulate_writes_data_and_truth(simulated):
+    data = pd.read_csv(simulated / "data.csv")
+    truth = json.loads((simulated / "truth.json").read_text())
+    assert data.shape == (3000 - 3000 % 5, 4)
+    assert truth["n_components"] == 5 and truth["observational"] == 0
+    assert truth["nodes"] == ["X0", "X1", "X2", "X3"]
+    labels = pd.read_csv(simulated / "labels.csv")["component"]
+    assert len(labels) == len(data)
+
+
+def test_fit_and_evaluate(simulated, tmp_path, capsys):
+    out = tmp_path / "fit"
+    assert main(["-q", "fit", str(simulated / "data.csv"), "--out", str(out), *FAST]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"result.json", "graph.graphml", "graph.dot", "adjacency.csv", "graph.png",
+            "selection.png", "targets.png"} <= names  # fmt: skip
+    result = json.loads((out / "result.json").read_text())
+    assert result["schema"] == "causalmix.result/1"
+    assert result["n_components"] == len(result["components"])
+    adj = pd.read_csv(out / "adjacency.csv", index_col=0)
+    assert list(adj.columns) == result["nodes"]
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "evaluate",
+                str(out / "result.json"),
+                "--truth",
+                str(simulated / "truth.json"),
+                "--json",
+            ]
+        )
+        == 0
+    )
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["n_components_true"] == 5
+    assert {"shd", "icpdag_shd", "jaccard_interventional", "weight_error"} <= set(scores)
+
+
+def test_fit_with_labels_and_paper_mode(simulated, tmp_path):
+    frame = pd.read_csv(simulated / "data.csv")
+    frame["setting"] = pd.read_csv(simulated / "labels.csv")["component"]
+    frame["junk"] = "x"
+    path = tmp_path / "labelled.tsv"
+    frame.to_csv(path, sep="\t", index=False)
+    out = tmp_path / "fit"
+    code = main(["-q", "fit", str(path), "--out", str(out), "--label-column", "setting",
+                 "--observational-label", "0", "--drop-columns", "junk", "--mode", "paper",
+                 "--no-plots", *FAST])  # fmt: skip
+    assert code == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["observational"]["method"] == "rows"
+    assert result["parameters"]["criterion"] == "drop_ratio"
+    assert 0.0 <= result["data"]["adjusted_rand_index_vs_labels"] <= 1.0
+    assert not (out / "graph.png").exists()
+
+
+@pytest.mark.slow
+def test_demo(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["-q", "demo", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "DAG SHD" in text and "observational" in text
+    scores = json.loads((out / "evaluation.json").read_text())
+    assert scores["n_components_est"] == scores["n_components_true"] == 7
+    assert scores["observational_correct"] is True
+    assert scores["shd"] <= 2
+
+
+BAD_TABLES = {
+    "empty.csv": "",
+    "text.csv": "a,b\n1,2\n3,x\n4,5\n",
+    "nan.csv": "a,b\n1,2\n3,\n4,5\n",
+    "inf.csv": "a,b\n1,2\n3,inf\n4,5\n",
+    "const.csv": "a,b\n1,2\n1,3\n1,4\n",
+    "dup.csv": "a,b,c\n1,1,0\n2,2,5\n3,3,1\n4,4,2\n",
+    "few.csv": "a,b,c\n1,2,3\n4,5,6\n",
+    "one.csv": "a\n1\n2\n3\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TABLES))
+def test_bad_data_exit_2_without_output(name, tmp_path, capsys):
+    path = tmp_path / name
+    path.write_text(BAD_TABLES[name])
+    out = tmp_path / "out"
+    assert main(["fit", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("causalmix fit: error:") and "\n" not in err
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary leftovers
+
+
+def test_missing_file(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "absent.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_existing_output_refused_then_forced(simulated, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    args = ["fit", str(simulated / "data.csv"), "--out", str(out), "--no-plots", *FAST]
+    assert main(args) == 2
+    assert "exists; pass --force" in capsys.readouterr().err
+    assert (out / "keep.txt").read_text() == "precious"
+    assert main(["-q", *args, "--force"]) == 0
+    assert (out / "result.json").exists() and not (out / "keep.txt").exists()
+
+
+def test_unwritable_output(simulated, tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path))
+
+    monkeypatch.setattr("causalmix.io.tempfile.mkdtemp", refuse)
+    out = tmp_path / "out"
+    assert main(["fit", str(simulated / "data.csv"), "--out", str(out), *FAST]) == 2
+    assert "Permission denied" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_unknown_option_and_bad_values(simulated, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", "x.csv", "--bogus"])
+    assert exc.value.code == 2
+    data = str(simulated / "data.csv")
+    cases = [
+        (["--n-components", "many"], "--n-components must be 'auto' or an integer"),
+        (["--alpha-ci", "2"], r"alpha_ci must be in \(0, 1\)"),
+        (["--observational", "x"], "--observational must be 'auto' or an integer"),
+        (["--observational-label", "1"], "--observational-label needs --label-column"),
+    ]
+    for extra, match in cases:
+        capsys.readouterr()
+        assert main(["fit", data, "--out", str(tmp_path / "o"), *extra]) == 2
+        assert re.search(match, capsys.readouterr().err)
+        assert not (tmp_path / "o").exists()
+
+
+def test_simulate_bad_targets_and_evaluate_bad_files(tmp_path, capsys):
+    assert main(["simulate", "--targets", "a;b", "--out", str(tmp_path / "s")]) == 2
+    assert "--targets must be" in capsys.readouterr().err
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["evaluate", str(bad), "--truth", str(bad)]) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"x": 1}))
+    assert main(["evaluate", str(other), "--truth", str(other)]) == 2
+    assert "lacks 'components'" in capsys.readouterr().err
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    for cmd in ("demo", "simulate", "fit", "evaluate"):
+        assert cmd in text
+
+
+def test_dot_output_marks_targets(simulated, tmp_path):
+    out = tmp_path / "fit"
+    assert (
+        main(["-q", "fit", str(simulated / "data.csv"), "--out", str(out), "--no-plots", *FAST])
+        == 0
+    )
+    dot = (out / "graph.dot").read_text()
+    result = json.loads((out / "result.json").read_text())
+    n_targeted = len({v for c in result["components"] for v in c["target_indices"]})
+    assert dot.count("fillcolor=orange") == n_targeted
+    assert dot.startswith("digraph")

@@ -1,0 +1,28 @@
+"""The Python examples in the README run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_readme_has_examples():
+    assert len(_python_blocks()) >= 2
+
+
+@pytest.mark.slow
+def test_readme_examples_run(capsys):
+    namespace: dict[str, object] = {}
+    for block in _python_blocks():  # later blocks reuse names defined by earlier ones
+        exec(compile(block, str(README), "exec"), namespace)
+    est = namespace["est"]
+    assert est.n_components_ == 6
+    assert capsys.readouterr().out
