@@ -66,43 +66,49 @@ def _two_gaussians_1d(
     posterior : ndarray of shape (N, D)
         Posterior probability of the second 1-D component.
     """
+    zt = np.ascontiguousarray(z.T)  # (D, N): reductions along the last, contiguous axis
     total = w.sum()
-    mean = (w @ z) / total
-    var = (w @ (z - mean) ** 2) / total + reg
-    one = -0.5 * (total * (_LOG_2PI + np.log(var)) + (w @ (z - mean) ** 2) / var)
+    sum_z, sum_z2 = zt @ w, (zt * zt) @ w
+    mean = sum_z / total
+    var = np.maximum(sum_z2 / total - mean**2, 0.0) + reg
+    one = -0.5 * total * (_LOG_2PI + np.log(var) + (var - reg) / var)
     q1, q3 = _weighted_quantiles(z, w, (0.25, 0.75))
     mode, mode_var = _histogram_modes(z, w)
     starts = [
         (q1, q3, var / 2.0, var / 2.0),  # location split
-        (mean, mean, var / 10.0, var * 1.5),  # scale split: a narrow part inside a broad one
+        (mean, mean, var * 1.5, var / 10.0),  # scale split: a narrow part inside a broad one
         (mean, mode, var, np.maximum(mode_var, reg)),  # a spike at the mode of a broad part
     ]
-    best_ll = np.full(z.shape[1], -np.inf)
-    best_post = np.zeros_like(z)
+    best_ll = np.full(zt.shape[0], -np.inf)
+    best_post = np.zeros_like(zt)
     for m0, m1, v0, v1 in starts:
-        means = np.stack([m0, m1])  # (2, D)
-        variances = np.stack([v0, v1])
-        props = np.full((2, z.shape[1]), 0.5)
-        for _ in range(n_iter):
-            log_p = (
-                -0.5 * (_LOG_2PI + np.log(variances)[:, None, :])
-                - 0.5 * (z[None] - means[:, None, :]) ** 2 / variances[:, None, :]
-                + np.log(props)[:, None, :]
-            )  # (2, N, D)
-            top = log_p.max(axis=0)
-            norm = top + np.log(np.exp(log_p - top).sum(axis=0))
-            post = np.exp(log_p - norm)
-            weighted = post * w[None, :, None]
-            nk = weighted.sum(axis=1) + 1e-12  # (2, D)
-            props = nk / total
-            means = np.einsum("knd,nd->kd", weighted, z) / nk
-            dev = (z[None] - means[:, None, :]) ** 2
-            variances = np.einsum("knd,knd->kd", weighted, dev) / nk + reg
-        ll = w @ norm
+        prop1 = np.full(zt.shape[0], 0.5)
+        for it in range(n_iter + 1):
+            # log-odds of the second component; the posterior is its logistic function
+            log_odds = (np.log(prop1 / (1.0 - prop1)) - 0.5 * np.log(v1 / v0))[:, None] - 0.5 * (
+                (zt - m1[:, None]) ** 2 / v1[:, None] - (zt - m0[:, None]) ** 2 / v0[:, None]
+            )
+            with np.errstate(over="ignore"):
+                post = 1.0 / (1.0 + np.exp(-log_odds))
+            if it == n_iter:
+                break
+            wr = post * w
+            n1 = np.clip(wr.sum(axis=1), 1e-12, total - 1e-12)
+            n0 = total - n1
+            wrz = wr * zt
+            s1, sq1 = wrz.sum(axis=1), (wrz * zt).sum(axis=1)
+            m1, m0 = s1 / n1, (sum_z - s1) / n0
+            v1 = np.maximum(sq1 / n1 - m1**2, 0.0) + reg
+            v0 = np.maximum((sum_z2 - sq1) / n0 - m0**2, 0.0) + reg
+            prop1 = n1 / total
+        log_p0 = (np.log1p(-prop1) - 0.5 * (_LOG_2PI + np.log(v0)))[:, None] - 0.5 * (
+            zt - m0[:, None]
+        ) ** 2 / v0[:, None]
+        ll = (log_p0 + np.logaddexp(0.0, log_odds)) @ w
         better = ll > best_ll
         best_ll = np.where(better, ll, best_ll)
-        best_post[:, better] = post[1][:, better]
-    return best_ll - one, np.clip(best_post, 0.0, 1.0)
+        best_post[better] = post[better]
+    return best_ll - one, best_post.T
 
 
 def _histogram_modes(z: np.ndarray, w: np.ndarray, bins: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -139,7 +145,7 @@ def grow(
     rng: np.random.Generator,
     n_candidates: int = 3,
     short_iter: int = 10,
-    n_proposal_rows: int = 1024,
+    n_proposal_rows: int = 512,
 ) -> _EMResult:
     """Best (k+1)-component EM result reachable by splitting one component of ``current``.
 
