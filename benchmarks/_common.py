@@ -593,12 +593,17 @@ def run_header() -> dict[str, Any]:
     import causalmix
 
     src_modified = bool(_git("status", "--porcelain", "--", "src"))
+    lib = Path(causalmix.__file__).resolve()
+    if not lib.is_relative_to(REPO / "src"):
+        print(f"WARNING: causalmix imported from {lib}, not from {REPO / 'src'}", file=sys.stderr)
+        src_modified = True  # the commit does not describe the code that ran
     return {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": _git("rev-parse", "HEAD"),
         "commit_date": _git("log", "-1", "--format=%cI"),
         "src_modified": src_modified,
         "library_fingerprint": library_fingerprint(),
+        "library_path": str(lib.parent),
         "machine": {
             "cpu": _cpu_model(),
             "logical_cpus": os.cpu_count(),

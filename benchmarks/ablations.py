@@ -37,6 +37,14 @@ class Ablation:
     values: tuple[Any, ...]
     quick_values: tuple[Any, ...]
     log_x: bool = False
+    full_log2n: tuple[int, ...] | None = None  # override of the full grid's N (costly ablations)
+    full_seeds: int | None = None
+
+    def grid(self, cfg: dict[str, Any]) -> tuple[tuple[int, ...], int]:
+        """(log2 N values, seeds) of this ablation: the run's grid unless overridden (full only)."""
+        if cfg.get("quick") or cfg.get("seeds_forced"):
+            return tuple(cfg["log2n"]), int(cfg["seeds"])
+        return self.full_log2n or tuple(cfg["log2n"]), self.full_seeds or int(cfg["seeds"])
 
     def cell(self, value: Any, n: int) -> C.Cell:
         b = dataclasses.replace(BASE, n=n)
@@ -95,7 +103,16 @@ ABLATIONS = (
         (0.01, 0.07, 0.6),
         log_x=True,
     ),
-    Ablation("large_p", "Larger graphs (edge probability 0.4)", "p", (10, 15, 20), (10,)),
+    # paper mode takes ~400 s per fit at p = 20, N = 2^16: fewer seeds and no 2^10
+    Ablation(
+        "large_p",
+        "Larger graphs (edge probability 0.4)",
+        "p",
+        (10, 15, 20),
+        (10,),
+        full_log2n=(12, 14, 16),
+        full_seeds=5,
+    ),
     Ablation(
         "weights",
         "Unequal mixing weights",
@@ -119,12 +136,13 @@ def build_tasks(
             continue
         values = cfg["quick_values"][ab.name] if cfg.get("quick") else ab.values
         for value in values:
-            for e in cfg["log2n"]:
+            log2n, seeds = ab.grid(cfg)
+            for e in log2n:
                 cell = ab.cell(value, 2**e)
                 for method in ab.methods(value):
                     if method.name not in methods:
                         continue
-                    for seed in range(cfg["seeds"]):
+                    for seed in range(seeds):
                         t = C.Task(NAME, cell, method, seed)
                         key = (cell, method.key(), seed)
                         if key not in seen:
@@ -158,7 +176,7 @@ def plot(ab: Ablation, summary, values, cfg) -> Any:
         ("jaccard_int", "target Jaccard, int. (mean)"),
         ("fit_s", "fit time s (median)"),
     ]
-    ns = [2**e for e in cfg["log2n"]]
+    ns = [2**e for e in ab.grid(cfg)[0]]
     fig, axes = plt.subplots(
         len(ns), len(panels), figsize=(3.2 * len(panels), 2.5 * len(ns)), squeeze=False
     )
@@ -228,7 +246,10 @@ def markdown(summary, records, cfg, header, names) -> str:
         "",
         f'Base: p = 6, "half" targets (K = 4), edge probability 0.8, do-interventions to 1.0, equal '
         f"weights, upper-triangular order; one factor varied at a time; {cfg['seeds']} seeds per cell, "
-        "N = " + ", ".join(C.pow2(2**e) for e in cfg["log2n"]) + ". Methods as in Figure 1 "
+        "N = "
+        + ", ".join(C.pow2(2**e) for e in cfg["log2n"])
+        + " unless a section says otherwise. "
+        "Methods as in Figure 1 "
         "(default, paper mode, oracle UT-IGSP on the true labelled components). Cells: median "
         "[q25, q75] DAG SHD, fraction K̂ = K, mean interventional target Jaccard, median fit time.",
         "",
@@ -242,7 +263,9 @@ def markdown(summary, records, cfg, header, names) -> str:
         if ab.name not in names:
             continue
         values = cfg["quick_values"][ab.name] if cfg.get("quick") else ab.values
-        out += [f"### {ab.title}", "", f"![{ab.name}]({NAME}_{ab.name}.png)", ""]
+        log2n, seeds = ab.grid(cfg)
+        grid = f"{seeds} seeds per cell, N = " + ", ".join(C.pow2(2**e) for e in log2n)
+        out += [f"### {ab.title}", "", f"![{ab.name}]({NAME}_{ab.name}.png)", "", grid + ".", ""]
         headers = [
             ab.factor,
             "N",
@@ -255,7 +278,7 @@ def markdown(summary, records, cfg, header, names) -> str:
         ]
         rows = []
         for v in values:
-            for e in cfg["log2n"]:
+            for e in ab.grid(cfg)[0]:
                 get = {
                     m: next(
                         (
@@ -305,6 +328,7 @@ def main(argv=None) -> int:
     cfg["quick_values"] = {a.name: a.quick_values for a in ABLATIONS}
     if args.seeds:
         cfg["seeds"] = args.seeds
+        cfg["seeds_forced"] = True
     names = args.only or [a.name for a in ABLATIONS]
     tasks, index = build_tasks(cfg, names, args.methods)
     print(f"{NAME}: {len(tasks)} fits ({'quick' if args.quick else 'full'}), jobs={args.jobs}")
