@@ -8,8 +8,8 @@ equal component sizes):
 2. **weak** -- hard interventions on half the nodes (p = 6, N = 2^16): mean 0 / variance 0.1 and
    mean 1 / variance 1; BIC, ICL and the paper's drop-ratio rule (cutoff 0.07).
 3. **timing** -- the reference sweep (scikit-learn ``GaussianMixture`` for k = 1..p+1, tol 1e-3,
-   one k-means start, random_state 0) against ``select_n_components`` (selection + final fit) on
-   the same p = 8 "all", N = 2^16 data sets, in the same run and the same worker pool.
+   one k-means start, random_state 0) against ``select_n_components`` (selection + final fit),
+   back to back in one worker on the same p = 8 "all", N = 2^16 data sets (5 seeds), CPU time.
 4. **overshoot** -- "all" data with ``max_components = p + 3`` (the default cap p + 1 equals K
    there, so over-estimation could not show otherwise).
 
@@ -34,7 +34,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -65,40 +65,77 @@ def _reference_sweep(X: np.ndarray, k_max: int) -> list[float]:
 
 
 def run_task(task: dict) -> dict:
-    """One (cell, seed, method) run; returns a flat record."""
+    """One (cell, seed, method) run; returns a flat record.
+
+    Times are CPU seconds of the worker (``time.process_time``; one BLAS thread, so equal to
+    the wall time on an idle core) -- the machine is shared and wall times would mostly measure
+    the other jobs. Method ``"pair"`` runs the reference sweep and the default selection one
+    after the other on the same data, so both see the same conditions.
+    """
     from causalmix.mixture import drop_ratio_rule, select_n_components
 
     sample = _make_data(
         task["p"], task["targets"], task["kind"], task["mean"], task["var"], task["n"], task["seed"]
     )
     X = sample.X
-    k_true = len(sample.components)
-    record = dict(task, K=k_true)
+    record = dict(task, K=len(sample.components))
+    if task["method"] == "truth_em":
+        return _truth_em(sample, record)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        start = time.perf_counter()
-        if task["method"] == "reference":
+        if task["method"] == "pair":
+            cpu, wall = time.process_time(), time.perf_counter()
             curve = _reference_sweep(X, task["p"] + 1)
-            k_hat = drop_ratio_rule(curve, 0.07)
-            record["seconds"] = time.perf_counter() - start
-            record["log_likelihoods"] = curve
-        else:
-            res = select_n_components(
-                X,
-                max_components=task.get("max_components"),
-                criterion=task["method"],
-                random_state=task["seed"],
-            )
-            record["seconds"] = time.perf_counter() - start
-            k_hat = res.n_components
-            record["curve"] = [None if np.isnan(v) else float(v) for v in res.curve[1:]]
-    record["K_hat"] = int(k_hat)
+            record["reference_K_hat"] = drop_ratio_rule(curve, 0.07)
+            record["reference_seconds"] = time.process_time() - cpu
+            record["reference_wall_seconds"] = time.perf_counter() - wall
+            record["reference_log_likelihoods"] = curve
+        cpu, wall = time.process_time(), time.perf_counter()
+        res = select_n_components(
+            X,
+            max_components=task.get("max_components"),
+            criterion="bic" if task["method"] == "pair" else task["method"],
+            random_state=task["seed"],
+        )
+        record["seconds"] = time.process_time() - cpu
+        record["wall_seconds"] = time.perf_counter() - wall
+    record["K_hat"] = res.n_components
+    record["curve"] = [None if np.isnan(v) else float(v) for v in res.curve[1:]]
+    return record
+
+
+def _truth_em(sample, record: dict) -> dict:
+    """BIC of the maximum-likelihood K-component fit started from the true parameters.
+
+    If even this fit has a worse BIC than the best fitted model with fewer components, no
+    BIC-based choice can return K on these data (the information limit of the criterion).
+    """
+    from causalmix.mixture import GaussianMixtureFit, fit_mixture
+    from causalmix.mixture._gaussian import _compute_precision_cholesky
+
+    covs = np.array([c.covariance for c in sample.components]) + 1e-6 * np.eye(sample.X.shape[1])
+    start = GaussianMixtureFit(
+        weights=np.array([c.weight for c in sample.components]),
+        means=np.array([c.mean for c in sample.components]),
+        covariances=covs,
+        precisions_cholesky=_compute_precision_cholesky(covs),
+        log_likelihood=np.nan, n_samples=0, n_iter=0, converged=False, reg_covar=1e-6,
+        history=np.array([]),
+    )  # fmt: skip
+    cpu = time.process_time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_mixture(sample.X, init=start, tol=1e-6, max_iter=1000)
+    record["seconds"] = time.process_time() - cpu
+    record["truth_bic"] = fit.bic()
+    record["K_hat"] = record["K"]
     return record
 
 
 def _worker_init() -> None:
     try:
-        os.nice(10)
+        if os.nice(0) == 0:  # not started under `nice`: be polite anyway
+            os.nice(10)
     except OSError:
         pass
 
@@ -125,12 +162,18 @@ def build_tasks(quick: bool) -> list[dict]:
                 add("protocol", p, targets, "do", 1.0, None, n, ("bic", "icl"))
     for mean, var in ((0.0, 0.1), (1.0, 1.0)):
         add("weak", 6, "half", "hard", mean, var, big, ("bic", "icl", "drop_ratio"))
-    add("timing", 8, "all", "do", 1.0, None, big, ("reference",))
+        add("limit", 6, "half", "hard", mean, var, big, ("truth_em",))
+    timing_seeds = range(1) if quick else range(5)
+    for seed in timing_seeds:
+        tasks.append(
+            dict(experiment="timing", p=8, targets="all", kind="do", mean=1.0, var=None, n=big,
+                 seed=seed, method="pair")
+        )  # fmt: skip
     if not quick:
         for p in (4, 6):
             add("overshoot", p, "all", "do", 1.0, None, 2**14, ("bic",), max_components=p + 3)
     # longest first, so the two workers finish together
-    cost = {"reference": 20.0, "drop_ratio": 5.0, "icl": 1.2, "bic": 1.0}
+    cost = {"pair": 20.0, "drop_ratio": 5.0, "icl": 1.2, "bic": 1.0, "truth_em": 0.5}
     tasks.sort(key=lambda t: -cost[t["method"]] * t["n"] * t["p"] ** 2)
     return tasks
 
@@ -176,25 +219,30 @@ def summarize(records: list[dict]) -> dict:
                 row[f"{m}_rate_where_paper_1"] = _rate(where)
                 row["n_paper_1"] = len(where)
                 weak_all[m] += where
+        truth = {r["seed"]: r["truth_bic"] for r in pick(experiment="limit", mean=mean, var=var)}
+        if truth:
+            limited = []
+            for r in pick(experiment="weak", mean=mean, var=var, method="bic"):
+                smaller = [v for k, v in enumerate(r["curve"], 1) if k < r["K"] and v is not None]
+                if r["seed"] in truth and smaller and min(smaller) < truth[r["seed"]]:
+                    limited.append(r["seed"])
+            row["bic_limit_seeds"] = sorted(limited)
         out["weak"].append(row)
     for m in ("bic", "icl"):
         out[f"weak_{m}_rate_where_paper_1"] = _rate(weak_all[m])
-    ref = {r["seed"]: r for r in pick(experiment="timing", method="reference")}
-    if ref:
-        p, n = next(iter(ref.values()))["p"], next(iter(ref.values()))["n"]
-        ours = {
-            r["seed"]: r for r in pick(experiment="protocol", p=p, targets="all", n=n, method="bic")
-        }
-        seeds = sorted(set(ref) & set(ours))
-        ratios = [ref[s]["seconds"] / ours[s]["seconds"] for s in seeds]
+    pairs = sorted(pick(experiment="timing"), key=lambda r: r["seed"])
+    if pairs:
+        ratios = [r["reference_seconds"] / r["seconds"] for r in pairs]
         out["timing"] = {
-            "p": p, "n": n, "seeds": seeds,
-            "reference_median_s": float(np.median([ref[s]["seconds"] for s in seeds])),
-            "ours_median_s": float(np.median([ours[s]["seconds"] for s in seeds])),
+            "p": pairs[0]["p"], "n": pairs[0]["n"], "seeds": [r["seed"] for r in pairs],
+            "reference_median_s": float(np.median([r["reference_seconds"] for r in pairs])),
+            "ours_median_s": float(np.median([r["seconds"] for r in pairs])),
+            "reference_median_wall_s": float(np.median([r["reference_wall_seconds"] for r in pairs])),
+            "ours_median_wall_s": float(np.median([r["wall_seconds"] for r in pairs])),
             "median_ratio": float(np.median(ratios)),
             "min_ratio": float(np.min(ratios)),
-            "reference_rate": _rate([ref[s] for s in seeds]),
-            "ours_rate": _rate([ours[s] for s in seeds]),
+            "reference_rate": float(np.mean([r["reference_K_hat"] == r["K"] for r in pairs])),
+            "ours_rate": _rate(pairs),
         }  # fmt: skip
     for p in sorted({r["p"] for r in pick(experiment="overshoot")}):
         rs = pick(experiment="overshoot", p=p)
@@ -217,6 +265,11 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         f"(commit {header['commit']}, {header['cpu']}, one BLAS thread per worker, "
         f"{header['jobs']} workers, total wall time {header['wall_s']:.0f} s).",
         f"Reproduce: `{command}`",
+        *[
+            f"Experiment(s) {', '.join(run['experiments'])} were (re)run on {run['date']} "
+            f"(commit {run['commit']}, {run['wall_s']:.0f} s) with `--only` and merged."
+            for run in header.get("partial_runs", [])
+        ],
         "",
         "Data: `causalmix.simulate` (density 0.8, weights ±U[0.5, 1], N(0, 1) noise, equal "
         "component sizes); K̂ = K is the fraction of seeds whose chosen number of components equals "
@@ -224,7 +277,7 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         "",
         "## 1. Paper protocol (do-interventions to 1.0)",
         "",
-        "| p | targets | N | K | BIC K̂ = K | ICL K̂ = K | BIC K̂ values | BIC median s |",
+        "| p | targets | N | K | BIC K̂ = K | ICL K̂ = K | BIC K̂ values | BIC median CPU s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in summary["protocol"]:
@@ -240,7 +293,7 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         '## 2. Weak hard interventions (p = 6, targets "half")',
         "",
         "| mean | var | N | K | paper rule K̂ (per seed) | BIC K̂ (per seed) | ICL K̂ (per seed) "
-        "| BIC K̂ = K where paper K̂ = 1 | ICL same | BIC median s | paper-rule median s |",
+        "| BIC K̂ = K where paper K̂ = 1 | ICL same | BIC median CPU s | paper-rule median CPU s |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary["weak"]:
@@ -249,6 +302,22 @@ def markdown(summary: dict, header: dict, command: str) -> str:
             f"| {r['bic_k_hat']} | {r['icl_k_hat']} | {r['bic_rate_where_paper_1']:.2f} "
             f"(of {r['n_paper_1']}) | {r['icl_rate_where_paper_1']:.2f} | "
             f"{r['bic_median_s']:.2f} | {r['drop_ratio_median_s']:.2f} |"
+        )
+    for r in summary["weak"]:
+        if "bic_limit_seeds" not in r:
+            continue
+        limited = r["bic_limit_seeds"]
+        head = f"\nmean {r['mean']:g} / var {r['var']:g}: "
+        if not limited:
+            lines.append(head + "no seed is at BIC's information limit (see below).")
+            continue
+        free = [k for s_, k in enumerate(r["bic_k_hat"]) if s_ not in limited]
+        lines.append(
+            head + f"in seeds {limited} the K-component maximum-likelihood fit started from the "
+            "TRUE parameters has a worse BIC than the best fitted model with fewer components, so "
+            "no BIC-based search can return K there (the data do not carry the evidence at this "
+            f"N); on the other {len(free)} seeds BIC finds K in "
+            f"{sum(k == r['K'] for k in free)}."
         )
     lines += [
         "",
@@ -263,15 +332,17 @@ def markdown(summary: dict, header: dict, command: str) -> str:
             f'## 3. Time: selection + final fit vs the reference sweep (p = {t["p"]}, "all", '
             f"N = {_pow2(t['n'])})",
             "",
-            "| | median s | K̂ = K |",
-            "|---|---|---|",
+            "| | median CPU s | median wall s | K̂ = K |",
+            "|---|---|---|---|",
             f"| reference: sklearn GaussianMixture k = 1..p+1 (tol 1e-3, 1 k-means init) + drop "
-            f"ratio | {t['reference_median_s']:.2f} | {t['reference_rate']:.2f} |",
-            f"| `select_n_components` (BIC, default settings) | {t['ours_median_s']:.2f} | "
-            f"{t['ours_rate']:.2f} |",
+            f"ratio | {t['reference_median_s']:.2f} | {t['reference_median_wall_s']:.2f} | "
+            f"{t['reference_rate']:.2f} |",
+            f"| `select_n_components` (BIC, default settings: selection + final fit) | "
+            f"{t['ours_median_s']:.2f} | {t['ours_median_wall_s']:.2f} | {t['ours_rate']:.2f} |",
             "",
-            f"Speed-up on the same data sets (seeds {t['seeds']}): median {t['median_ratio']:.1f}x, "
-            f"smallest {t['min_ratio']:.1f}x.",
+            f"Both run back to back in the same worker on the same data sets (seeds {t['seeds']}); "
+            f"CPU time of one single-threaded process, because the machine was shared. Speed-up "
+            f"(reference / ours): median {t['median_ratio']:.1f}x, smallest {t['min_ratio']:.1f}x.",
             "",
         ]
     if summary["overshoot"]:
@@ -294,9 +365,12 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         "components; weak interventions overlap by nature, so ICL merges them (section 2).",
         "- The drop-ratio rule compares log-likelihood gains with |l_k|, which is large when the "
         "components overlap; it answers K̂ = 1 on weak interventions (section 2).",
-        "- BIC is scale free and consistent; where it misses a weak component (mean 1 / variance "
-        "1), the maximum-likelihood fit with K components started from the truth has a worse BIC "
-        "than the best (K-1)-component fit: the data do not carry the evidence at that N.",
+        "- BIC is scale free and consistent, and matches ICL on the paper protocol (section 1). "
+        "Where it misses a weak component (mean 1 / variance 1) it is mostly at its information "
+        "limit: the K-component maximum-likelihood fit started from the truth has a worse BIC than "
+        "the best fitted model with fewer components (seeds listed in section 2); the remaining "
+        "misses are search failures (the grown K-component fit is worse than the truth-started "
+        "one).",
         "",
     ]
     return "\n".join(lines)
@@ -338,28 +412,62 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="2 seeds, N <= 2^14 (minutes)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite the Markdown from the existing JSON without running anything",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated experiments to (re)run; their records replace those in the "
+        "existing JSON and the Markdown is regenerated from all records",
+    )
     args = parser.parse_args(argv)
     command = "nice python benchmarks/mixture_selection.py" + (" --quick" if args.quick else "")
     if args.jobs != 2:
         command += f" --jobs {args.jobs}"
+    stem = STEM + ("_quick" if args.quick else "")
+    path = args.out / f"{stem}.json"
+    if args.report_only:
+        saved = json.loads(path.read_text())
+        text = markdown(summarize(saved["records"]), saved["header"], saved["command"])
+        (args.out / f"{stem}.md").write_text(text)
+        print(f"rewrote {args.out / stem}.md from {path}")
+        return
     tasks = build_tasks(args.quick)
+    only = None if args.only is None else set(args.only.split(","))
+    if only is not None:
+        tasks = [t for t in tasks if t["experiment"] in only]
     start = time.perf_counter()
     records = []
     with ProcessPoolExecutor(max_workers=args.jobs, initializer=_worker_init) as pool:
-        for i, record in enumerate(pool.map(run_task, tasks), 1):
+        futures = [pool.submit(run_task, task) for task in tasks]
+        for i, future in enumerate(as_completed(futures), 1):
+            record = future.result()
             records.append(record)
+            extra = (
+                f" reference K_hat={record['reference_K_hat']} ({record['reference_seconds']:.1f} s)"
+                if record["method"] == "pair"
+                else ""
+            )
             print(
                 f"[{i}/{len(tasks)}] {record['experiment']} p={record['p']} "
                 f"{record['targets']} N={_pow2(record['n'])} seed={record['seed']} "
                 f"{record['method']}: K={record['K']} K_hat={record['K_hat']} "
-                f"({record['seconds']:.2f} s)",
+                f"({record['seconds']:.2f} s){extra}",
                 flush=True,
             )
     header = _header(args.jobs, time.perf_counter() - start)
+    if only is not None:
+        previous = json.loads(path.read_text())
+        records += [r for r in previous["records"] if r["experiment"] not in only]
+        partial = [*previous.get("partial_runs", []), dict(header, experiments=sorted(only))]
+        header = dict(previous["header"], partial_runs=partial)
+        command = previous["command"]
     summary = summarize(records)
-    stem = STEM + ("_quick" if args.quick else "")
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.json").write_text(
+    path.write_text(
         json.dumps({"header": header, "command": command, "summary": summary, "records": records},
                    indent=1)
     )  # fmt: skip

@@ -93,7 +93,8 @@ def resampled_statistics(
     rng = check_random_state(random_state)
     datasets = []
     for mean, prec_chol in zip(mixture.means, mixture.precisions_cholesky, strict=True):
-        # x = mu + U⁻ᵀ z has covariance (U Uᵀ)⁻¹ = Sigma
+        # precision = U Uᵀ (U upper triangular), so x = mu + U⁻ᵀ z has covariance
+        # U⁻ᵀ U⁻¹ = (U Uᵀ)⁻¹ = Sigma
         z = rng.standard_normal((n_per_component, mean.size))
-        datasets.append(mean + np.linalg.solve(prec_chol, z.T).T)
+        datasets.append(mean + np.linalg.solve(prec_chol.T, z.T).T)
     return SufficientStatistics.from_datasets(datasets)
