@@ -146,7 +146,9 @@ def check_data_matrix(
         raise ValueError(
             f"{name} must have at least {min_columns} column(s), got shape {arr.shape}"
         )
-    if not np.all(np.isfinite(arr)):
+    # a finite sum implies finite entries (NaN / inf propagate); it is a cheaper full pass than
+    # isfinite + all, and only an overflowing or non-finite sum needs the elementwise check
+    if not np.isfinite(arr.sum()) and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(
             f"{name} contains NaN or infinite values (first at row {bad[0]}, column {bad[1]}); "

@@ -70,6 +70,12 @@ class MixtureUTIGSP(BaseEstimator):
         Significance levels of the CI and invariance tests.
     depth, n_runs : int, default=4, 5
         UT-IGSP search depth and number of restarts.
+    start : {"mixed", "min_degree"}, default="mixed"
+        Starting permutations of the search: "mixed" adds intervention-informed orders to
+        UT-IGSP's randomised minimum-degree ones (see :func:`causalmix.discovery.ut_igsp_from_testers`).
+    select : {"total", "lexicographic"}, default="total"
+        How the best search run is chosen: fewest ``arcs + targets``, or UT-IGSP's lexicographic
+        ``(arcs, targets)``.
     reg_covar : float, default=1e-6
         Added to the diagonal of the mixture covariances (do-interventions make them near-singular).
     random_state : int, numpy.random.Generator or None
@@ -124,6 +130,8 @@ class MixtureUTIGSP(BaseEstimator):
         alpha_inv: float = 1e-3,
         depth: int = 4,
         n_runs: int = 5,
+        start: str = "mixed",
+        select: str = "total",
         reg_covar: float = 1e-6,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
@@ -137,6 +145,8 @@ class MixtureUTIGSP(BaseEstimator):
         self.alpha_inv = alpha_inv
         self.depth = depth
         self.n_runs = n_runs
+        self.start = start
+        self.select = select
         self.reg_covar = reg_covar
         self.random_state = random_state
 
@@ -144,7 +154,8 @@ class MixtureUTIGSP(BaseEstimator):
     def paper_mode(cls, **overrides: Any) -> MixtureUTIGSP:
         """An estimator configured like the published procedure (for reproduction).
 
-        Drop-ratio rule with cutoff 0.07 over ``k = 1..p+1`` and resampled statistics. Unlike the
+        Drop-ratio rule with cutoff 0.07 over ``k = 1..p+1``, resampled statistics and plain
+        UT-IGSP (minimum-degree starts, lexicographic choice of the best run). Unlike the
         publication it is *not* handed the true observational rows: the observational component is
         still inferred (``observational="auto"``) unless given.
         """
@@ -152,6 +163,8 @@ class MixtureUTIGSP(BaseEstimator):
             "criterion": "drop_ratio",
             "cutoff": 0.07,
             "statistics": "resampled",
+            "start": "min_degree",
+            "select": "lexicographic",
         }
         params.update(overrides)
         return cls(**params)
@@ -301,7 +314,12 @@ class MixtureUTIGSP(BaseEstimator):
 
         # 4. observational component and UT-IGSP
         kwargs = dict(
-            alpha_ci=self.alpha_ci, alpha_inv=self.alpha_inv, depth=self.depth, n_runs=self.n_runs
+            alpha_ci=self.alpha_ci,
+            alpha_inv=self.alpha_inv,
+            depth=self.depth,
+            n_runs=self.n_runs,
+            start=self.start,
+            select=self.select,
         )
         usable = [k for k in range(K) if self.effective_sizes_[k] > p + 1]
         if obs_rows is not None:
@@ -318,9 +336,11 @@ class MixtureUTIGSP(BaseEstimator):
             base_candidates = [0]
             self.observational_method_ = "single"
         else:
-            # a base needs more than p + 1 effective rows for its CI tests; the component cap
-            # guarantees the largest component has at least N / K >= p + 2
-            base_candidates = usable
+            # a base needs more than p + 1 effective rows for its CI tests (the component cap
+            # guarantees the largest has N / K >= p + 2); a base of a few dozen rows has tests
+            # without power (an empty graph), so prefer bases of at least 10 p rows when any
+            powered = [k for k in usable if self.effective_sizes_[k] >= 10 * p]
+            base_candidates = powered or usable
             self.observational_method_ = "auto"
         if not set(base_candidates) <= set(usable):
             raise ValueError(

@@ -10,6 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from causalmix.discovery.permutations import (
+    _covered_arcs,
+    _imap_by_schur,
+    _imap_from_factor,
+    _min_degree_order,
     covered_arcs_of,
     min_degree_permutation,
     minimal_imap,
@@ -142,3 +146,63 @@ def test_bad_input():
         min_degree_permutation(CHAIN, np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
         threshold_graph_gaussian(np.eye(3), 10, 1.5)
+
+
+def _min_degree_reference(neighbours, rng):
+    """The plain O(p²) elimination: recompute every degree at every step."""
+    nbrs, remaining, order = list(neighbours), set(range(len(neighbours))), []
+    while remaining:
+        deg = {v: sum(1 for u in remaining if nbrs[v] >> u & 1) for v in remaining}
+        dmin = min(deg.values())
+        ties = sorted(v for v in remaining if deg[v] == dmin)
+        v = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
+        remaining.remove(v)
+        clique = [u for u in remaining if nbrs[v] >> u & 1]
+        for u in clique:
+            for w in clique:
+                if w != u:
+                    nbrs[u] |= 1 << w
+        order.append(v)
+    return order[::-1]
+
+
+def test_min_degree_buckets_equal_plain_elimination():
+    # same tie sets in the same (increasing) order, so the same draws give the same permutation
+    rng = np.random.default_rng(2)
+    for trial in range(40):
+        p = int(rng.integers(2, 15))
+        U = np.triu(rng.random((p, p)) < rng.uniform(0.05, 0.7), 1).astype(np.int8)
+        U = U | U.T
+        nbrs = [sum(1 << int(u) for u in np.flatnonzero(U[v])) for v in range(p)]
+        fast = _min_degree_order(nbrs, np.random.default_rng(trial))
+        assert fast == _min_degree_reference(nbrs, np.random.default_rng(trial))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1))
+def test_cholesky_minimal_imap_equals_the_schur_loop(seed):
+    # one reversed Cholesky factor replaces the p marginalisation steps; same partial correlations
+    stats = _gaussian_data(seed, n=200, p=9)
+    tester = GaussianCITester(stats, alpha=0.02)
+    perm = [int(v) for v in np.random.default_rng(seed).permutation(9)]
+    prec = tester.precision
+    theta = prec[np.ix_(perm, perm)]
+    R = np.linalg.cholesky(theta[::-1, ::-1])[::-1, ::-1]
+    for alpha in (1e-3, 0.05, 0.3):
+        assert _imap_from_factor(perm, R, tester.n, alpha) == _imap_by_schur(
+            perm, theta, tester.n, alpha
+        )
+
+
+def test_covered_arcs_fast_lookup_equals_definition():
+    rng = np.random.default_rng(3)
+    for _ in range(30):
+        A = random_dag(9, 0.5, rng)
+        parents = [sum(1 << int(u) for u in np.flatnonzero(A[:, v])) for v in range(9)]
+        brute = [
+            (i, j)
+            for j in range(9)
+            for i in range(9)
+            if parents[j] >> i & 1 and parents[j] == parents[i] | 1 << i
+        ]
+        assert _covered_arcs(tuple(parents)) == brute  # ordered by head, one arc per head at most

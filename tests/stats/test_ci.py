@@ -14,6 +14,7 @@ from causalmix.stats import (
     partial_correlation,
     partial_correlation_test,
 )
+from causalmix.stats.ci import _partial_correlation, _partial_correlation_small
 
 C = np.array([[1.0, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 1.0]])
 
@@ -174,3 +175,21 @@ def test_bad_statistics_and_base():
     tiny = SufficientStatistics.from_datasets([np.array([[0.0, 1.0, 2.0]])])
     with pytest.raises(ValueError, match="base component needs n > 1"):
         GaussianCITester(tiny)
+
+
+def test_plain_python_small_sets_equal_the_numpy_route():
+    rng = np.random.default_rng(11)
+    X = rng.normal(size=(200, 8)) @ rng.normal(size=(8, 8))
+    cov = np.cov(X.T)
+    rows = cov.tolist()
+    for _ in range(60):  # |cond| = 1 .. 5, the sizes the tester sends down this route
+        i, j, *cond = rng.choice(8, size=int(rng.integers(3, 8)), replace=False).tolist()
+        # tolerance: two Cholesky implementations, float rounding only
+        assert _partial_correlation_small(rows, i, j, cond) == pytest.approx(
+            _partial_correlation(cov, i, j, cond), abs=1e-13
+        )
+    # a singular block (x2 = x0 + x1) falls back to the pseudo-inverse route
+    sing = np.cov(np.c_[X[:, :2], X[:, 0] + X[:, 1], X[:, 3]].T)
+    assert _partial_correlation_small(sing.tolist(), 3, 2, [0, 1]) == _partial_correlation(
+        sing, 3, 2, [0, 1]
+    )

@@ -11,6 +11,7 @@ from causalmix.stats import (
     SufficientStatistics,
     invariance_test,
 )
+from causalmix.stats._regression import two_sided_f, two_sided_f_bounds
 
 X1 = np.array([[0, 1], [1, 2], [2, 2], [3, 5], [4, 4], [5, 7]], dtype=float)
 X2 = np.array([[0, 0], [1, 3], [2, 1], [3, 6], [4, 3], [5, 8]], dtype=float)
@@ -149,3 +150,92 @@ def test_bad_input(reference_stats):
         tester.variant_components(1, [1])
     with pytest.raises(ValueError, match=r"i must be a node index in 0..1, got 2"):
         tester.test(2)
+
+
+def _sem_components(rng, n=400, p=6, K=4, constant=None):
+    """Linear SEM data: component 0 observational, component k shifts node k - 1; optionally
+    holds ``constant = (component, node, value)`` exactly fixed (a perfect do)."""
+    W = np.triu(rng.uniform(0.5, 1.0, (p, p)) * (rng.random((p, p)) < 0.5), 1)
+    B = np.linalg.inv(np.eye(p) - W)
+    data = []
+    for k in range(K):
+        e = rng.normal(size=(n, p))
+        if k:
+            e[:, k - 1] += 1.5
+        X = e @ B
+        if constant is not None and constant[0] == k:
+            X[:, constant[1]] = constant[2]
+        data.append(X)
+    return SufficientStatistics.from_datasets(data)
+
+
+def _random_queries(rng, p, count):
+    queries = []
+    for _ in range(count):
+        i = int(rng.integers(p))
+        others = [v for v in range(p) if v != i]
+        cond = rng.choice(others, size=int(rng.integers(0, p)), replace=False)
+        queries.append((i, sum(1 << int(v) for v in cond)))
+    return queries
+
+
+def test_vectorised_batch_equals_one_query_at_a_time():
+    # padding to a common width and stacking queries must not change any answer
+    rng = np.random.default_rng(7)
+    stats = _sem_components(rng)
+    queries = _random_queries(rng, 6, 60)
+    batched = GaussianInvarianceTester(stats, alpha=0.01)
+    single = GaussianInvarianceTester(stats, alpha=0.01)
+    assert batched.variant_masks(queries) == [single.variant_mask(i, c) for i, c in queries]
+    assert batched.n_computed == len(set(queries))
+    for i, cond in queries[:10]:
+        reg_b, reg_s = batched._regs[(i, cond)], single._regs[(i, cond)]
+        for a, b in zip(reg_b[:3], reg_s[:3], strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)  # float rounding only
+
+
+def test_decisions_equal_the_pvalue_rule():
+    # decisions use the F critical values; test() reports p-values — the same rule
+    rng = np.random.default_rng(8)
+    stats = _sem_components(rng)
+    tester = GaussianInvarianceTester(stats, alpha=0.05)
+    half = tester.alpha / 2
+    for i, cond in _random_queries(rng, 6, 40):
+        res = tester.test(i, [v for v in range(6) if cond >> v & 1])
+        by_p = (res.variance_pvalue < half) | (res.coef_pvalue < half)
+        assert res.variant.tolist() == by_p.tolist()
+        assert tester.variant_mask(i, cond) == sum(1 << k for k in np.flatnonzero(res.variant))
+
+
+def test_batch_with_a_singular_component_falls_back_to_single_queries():
+    rng = np.random.default_rng(9)
+    stats = _sem_components(rng, constant=(2, 1, 3.0))  # node 1 exactly constant in component 2
+    queries = [(3, 0b10), (4, 0b11), (0, 0), (5, 0b1010)]
+    batched = GaussianInvarianceTester(stats)
+    single = GaussianInvarianceTester(stats)
+    assert batched.variant_masks(queries) == [single.variant_mask(i, c) for i, c in queries]
+    assert batched._regs[(3, 0b10)][3] is not None  # the robust path kept the null spaces
+
+
+def test_exactly_constant_regressor_compares_only_what_is_estimable():
+    # component 1 holds x0 = 2 exactly (collinear with the intercept): only the fitted mean at
+    # x0 = 2 is determined there, which the base reproduces (invariant) unless x1 is shifted
+    rng = np.random.default_rng(10)
+    base = rng.normal(size=(3000, 2))
+    base[:, 1] += 0.8 * base[:, 0]
+    do = rng.normal(size=(3000, 2))
+    do[:, 0] = 2.0
+    do[:, 1] += 0.8 * do[:, 0]
+    shifted = do.copy()
+    shifted[:, 1] += 0.5
+    stats = SufficientStatistics.from_datasets([base, do, shifted])
+    res = invariance_test(stats, 1, [0])
+    assert res.variant.tolist() == [False, False, True]
+    assert res.coef_pvalue[1] > 0.01 and res.coef_pvalue[2] < 1e-6
+
+
+def test_two_sided_f_bounds_match_the_pvalues():
+    for dfn, dfd in [(1, 1998), (5, 1994), (49, 1950), (999, 999), (3.7, 812.2)]:
+        lo, hi = two_sided_f_bounds(5e-4, dfn, dfd)
+        # tolerance: quantile inversion to ~1e-13 relative in the p-value
+        np.testing.assert_allclose(two_sided_f(np.array([lo, hi]), dfn, dfd), 5e-4, rtol=1e-12)

@@ -81,3 +81,30 @@ def test_errors(datasets):
         SufficientStatistics(np.zeros(1), np.zeros((1, 1)), np.zeros((1, 2, 2)), np.zeros(1))
     with pytest.raises(ValueError, match=r"covariances \(K, p, p\)"):
         SufficientStatistics.from_moments([1.0], np.zeros((1, 2)), np.zeros((1, 3, 3)))
+
+
+def _explicit_grams(datasets, center):
+    out = []
+    for d in datasets:
+        xt = np.c_[d - center, np.ones(len(d))]
+        out.append(xt.T @ xt)
+    return np.array(out)
+
+
+def test_one_pass_moments_equal_the_explicit_gram(datasets):
+    stats = SufficientStatistics.from_datasets(datasets)
+    np.testing.assert_allclose(stats.center, np.concatenate(datasets).mean(axis=0), rtol=1e-12)
+    # tolerance: different summation orders, float rounding only
+    np.testing.assert_allclose(stats.grams, _explicit_grams(datasets, stats.center), rtol=1e-10)
+
+
+def test_a_mean_that_dwarfs_the_spread_takes_the_two_pass_route():
+    # one-pass moments would lose ~12 digits here (mean² / variance ~ 1e12); the centred pass
+    # keeps the covariance to full precision, also for an exactly constant column
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(500, 3)) + np.array([1e6, 0.0, 5.0])
+    X[:, 2] = 5.0
+    stats = SufficientStatistics.from_datasets([X])
+    cov = np.cov(X.T)
+    np.testing.assert_allclose(stats.covariances()[0][:2, :2], cov[:2, :2], rtol=1e-9)
+    assert stats.covariances()[0][2, 2] == 0.0

@@ -6,8 +6,8 @@ variant given its parents [2]_, GSP's is 0 [1]_. A reversal changes only ``pa(i)
 a neighbour's score is updated from its parent's in O(1) term evaluations (which are cached by the
 testers).
 
-A search state is a plain tuple ``(parents, terms, score)`` — parent bitmasks, per-node terms and
-the score — to keep the inner loop free of object churn.
+A search state is a plain tuple ``(parents, score)`` — parent bitmasks and the score — to keep
+the inner loop free of object churn; per-node terms are looked up in the testers' caches.
 
 References
 ----------
@@ -29,8 +29,8 @@ from causalmix.discovery.permutations import (
     _covered_arcs,
     _min_degree_order,
     _minimal_imap,
-    _minimal_imap_gaussian,
-    _reverse,
+    _minimal_imaps_gaussian,
+    _reversal,
     _to_parents,
     threshold_graph,
     threshold_graph_gaussian,
@@ -40,64 +40,101 @@ from causalmix.stats.testers import CITester
 
 logger = logging.getLogger(__name__)
 
-NodeTerm = Callable[[int, int], int]
+# the objective's per-node terms, batched: [term(v, pa) for (v, pa) in keys]
+NodeTerms = Callable[[list[tuple[int, int]]], list[int]]
 Score = tuple[int, int]
-State = tuple[Parents, tuple[int, ...], Score]
+State = tuple[Parents, Score]
 
 
-def _state(parents: Parents, term: NodeTerm) -> State:
-    terms = tuple(term(v, pa) for v, pa in enumerate(parents))
-    return parents, terms, (sum(pa.bit_count() for pa in parents), sum(terms))
+class _Memo:
+    """Search-wide caches (shared by the runs): covered-arc reversals keyed by ``(i, j, pa(i))``
+    — the result depends on nothing else since ``pa(j) = pa(i) ∪ {i}`` — and the scored
+    reversal neighbours of every state expanded so far (runs often meet on the same plateau)."""
+
+    def __init__(self) -> None:
+        self.reversals: dict[tuple[int, int, int], tuple[int, int]] = {}
+        self.neighbours: dict[Parents, list[State]] = {}
+
+
+def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo) -> list[State]:
+    """Every covered-arc reversal of ``state`` with its score, in covered-arc order.
+
+    A neighbour's score is the state's with the ``pa(i)``, ``pa(j)`` terms replaced; all the terms
+    are requested in one batch (the testers cache them, so the state does not carry them).
+    """
+    parents, (arcs, total) = state
+    moves = []
+    for i, j in _covered_arcs(parents):
+        key = (i, j, parents[i])
+        pair = memo.reversals.get(key)
+        if pair is None:
+            pair = memo.reversals[key] = _reversal(parents[i], i, j, ci)
+        new = list(parents)
+        new[i], new[j] = pair
+        moves.append((i, j, tuple(new)))
+    if not moves:
+        return []
+    t = terms(
+        [
+            key
+            for i, j, new in moves
+            for key in ((i, parents[i]), (j, parents[j]), (i, new[i]), (j, new[j]))
+        ]
+    )
+    out = []
+    for q, (i, j, new) in enumerate(moves):
+        score = (
+            arcs
+            - parents[i].bit_count()
+            - parents[j].bit_count()
+            + new[i].bit_count()
+            + new[j].bit_count(),
+            total - t[4 * q] - t[4 * q + 1] + t[4 * q + 2] + t[4 * q + 3],
+        )
+        out.append((new, score))
+    return out
 
 
 def _neighbours(
     state: State,
     ci: CITester,
-    term: NodeTerm,
+    terms: NodeTerms,
     bound: Score,
     visited: set[Parents],
     rng: np.random.Generator,
+    memo: _Memo,
 ) -> list[State]:
     """Covered-arc reversals of ``state`` with score ``<= bound`` not in ``visited``, shuffled."""
-    parents, terms, (arcs, total) = state
-    out = []
-    for i, j in _covered_arcs(parents):
-        new = _reverse(parents, i, j, ci)
-        if new in visited:
-            continue
-        pi, pj = new[i], new[j]
-        ti, tj = term(i, pi), term(j, pj)
-        score = (
-            arcs
-            - parents[i].bit_count()
-            - parents[j].bit_count()
-            + pi.bit_count()
-            + pj.bit_count(),
-            total - terms[i] - terms[j] + ti + tj,
-        )
-        if score <= bound:
-            new_terms = list(terms)
-            new_terms[i], new_terms[j] = ti, tj
-            out.append((new, tuple(new_terms), score))
+    scored = memo.neighbours.get(state[0])
+    if scored is None:
+        scored = memo.neighbours[state[0]] = _scored_reversals(state, ci, terms, memo)
+    out = [x for x in scored if x[1] <= bound and x[0] not in visited]
     if len(out) > 1:
-        out = [out[t] for t in rng.permutation(len(out)).tolist()]
+        out = [out[r] for r in rng.permutation(len(out)).tolist()]
     return out
 
 
-def _dfs(start: State, ci: CITester, term: NodeTerm, depth: int, rng: np.random.Generator) -> State:
+def _dfs(
+    start: State,
+    ci: CITester,
+    terms: NodeTerms,
+    depth: int,
+    rng: np.random.Generator,
+    memo: _Memo,
+) -> State:
     """One run of the search (ALGORITHM.md §3.7): restart at any strictly better neighbour, else
     walk the plateau depth-first up to ``depth`` moves, backtracking when stuck."""
     G = start
-    s = G[2]
+    s = G[1]
     visited: set[Parents] = set()
-    N = _neighbours(G, ci, term, s, visited, rng)
+    N = _neighbours(G, ci, terms, s, visited, rng, memo)
     stack: list[tuple[State, list[State]]] = []
     while True:
         visited.add(G[0])
-        lower = [x for x in N if x[2] < s]
+        lower = [x for x in N if x[1] < s]
         if lower:
-            s = min(x[2] for x in lower)
-            G = next(x for x in lower if x[2] == s)
+            s = min(x[1] for x in lower)
+            G = next(x for x in lower if x[1] == s)
             visited = set()
             stack = []
         elif N and len(stack) < depth:
@@ -108,47 +145,84 @@ def _dfs(start: State, ci: CITester, term: NodeTerm, depth: int, rng: np.random.
             continue
         else:
             break
-        N = _neighbours(G, ci, term, s, visited, rng)
+        N = _neighbours(G, ci, terms, s, visited, rng, memo)
     return G
 
 
 def search(
     ci: CITester,
     n_nodes: int,
-    term: NodeTerm,
+    terms: NodeTerms,
     *,
     depth: int,
     n_runs: int,
     rng: np.random.Generator,
+    start: str = "min_degree",
+    select: str = "lexicographic",
 ) -> tuple[State, tuple[Score, ...]]:
-    """``n_runs`` independent runs from randomised min-degree permutations; best score wins.
+    """``n_runs`` independent runs from randomised starting permutations; the best run wins.
+
+    ``start="min_degree"`` (UT-IGSP) starts every run from a randomised minimum-degree order of
+    the threshold graph; ``"mixed"`` starts the even-numbered runs from an *intervention-informed*
+    order instead: nodes sorted by the number of components in which their marginal law differs
+    from the base (random tie-breaking). Under interventions on a node's ancestors its marginal
+    changes, so the count grows along every directed path and the order is ancestral when every
+    node is intervened on. ``select="lexicographic"`` (UT-IGSP) keeps the run with the smallest
+    ``(arcs, targets)``; ``"total"`` the smallest ``arcs + targets`` (ties: fewer arcs), which keeps
+    one missed weak edge (a false CI independence) from outweighing many spurious targets.
 
     The runs are seeded with ``rng.spawn(n_runs)`` (independent streams of one Generator), so the
     result does not depend on the order in which they are executed; testers' caches are shared.
     With a :class:`~causalmix.stats.GaussianCITester` the threshold graph and the minimal I-MAPs
-    use the Gaussian fast paths (precision matrix and Schur complements).
+    use the Gaussian fast paths (precision matrix and Schur complements). ``terms`` receives the
+    ``(v, pa)`` keys in batches (a start's ``p`` nodes, all reversal neighbours of a state), so a
+    tester can compute the uncached ones vectorised.
     """
     if isinstance(ci, GaussianCITester):
         prec = ci.precision
         U = threshold_graph_gaussian(prec, ci.n, ci.alpha)
 
-        def imap(perm: list[int]) -> Parents:
-            return _minimal_imap_gaussian(perm, prec, ci.n, ci.alpha)
+        def imaps(perms: list[list[int]]) -> list[Parents]:
+            return _minimal_imaps_gaussian(perms, prec, ci.n, ci.alpha)
     else:
         U = threshold_graph(ci, n_nodes)
 
-        def imap(perm: list[int]) -> Parents:
-            return _minimal_imap(perm, ci)
+        def imaps(perms: list[list[int]]) -> list[Parents]:
+            return [_minimal_imap(perm, ci) for perm in perms]
 
     neighbours = list(_to_parents(U))
+    children = rng.spawn(n_runs)
+    # every run's start first (each run's own stream draws its permutation before its DFS, as if
+    # the runs were executed one after the other), so all start terms come in one batch
+    if start == "mixed":
+        counts = terms([(v, 0) for v in range(n_nodes)])
+    perms = [
+        _informed_order(counts, child)
+        if start == "mixed" and run % 2 == 0
+        else _min_degree_order(neighbours, child)
+        for run, child in enumerate(children)
+    ]
+    starts = imaps(perms)
+    t = terms([key for parents in starts for key in enumerate(parents)])
+    memo = _Memo()
     results = []
-    for run, child in enumerate(rng.spawn(n_runs)):
-        perm = _min_degree_order(neighbours, child)
-        result = _dfs(_state(imap(perm), term), ci, term, depth, child)
-        logger.debug("run %d: start order %s, score %s", run, perm, result[2])
+    for run, (child, perm, parents) in enumerate(zip(children, perms, starts, strict=True)):
+        arcs = sum(pa.bit_count() for pa in parents)
+        start = (parents, (arcs, sum(t[run * n_nodes : (run + 1) * n_nodes])))
+        result = _dfs(start, ci, terms, depth, child, memo)
+        logger.debug("run %d: start order %s, score %s", run, perm, result[1])
         results.append(result)
+
+    def key(score: Score) -> tuple[int, ...]:
+        return (score[0] + score[1], score[0]) if select == "total" else score
+
     best = results[0]
     for result in results[1:]:
-        if result[2] < best[2]:  # strict: ties keep the earlier run
+        if key(result[1]) < key(best[1]):  # strict: ties keep the earlier run
             best = result
-    return best, tuple(r[2] for r in results)
+    return best, tuple(r[1] for r in results)
+
+
+def _informed_order(counts: list[int], rng: np.random.Generator) -> list[int]:
+    """Nodes by increasing number of components that change their marginal; random ties."""
+    return [int(v) for v in np.lexsort((rng.random(len(counts)), np.asarray(counts)))]

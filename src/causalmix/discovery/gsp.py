@@ -86,8 +86,8 @@ def _check_ci(ci_tester: object) -> None:
         )
 
 
-def _no_term(v: int, pa: int) -> int:
-    return 0
+def _no_terms(keys: list[tuple[int, int]]) -> list[int]:
+    return [0] * len(keys)
 
 
 def gsp_from_testers(
@@ -119,8 +119,8 @@ def gsp_from_testers(
     n_nodes = check_positive_int(n_nodes, "n_nodes")
     depth, n_runs = _check_common(depth, n_runs)
     rng = check_random_state(random_state)
-    (parents, _, score), run_scores = search(
-        ci_tester, n_nodes, _no_term, depth=depth, n_runs=n_runs, rng=rng
+    (parents, score), run_scores = search(
+        ci_tester, n_nodes, _no_terms, depth=depth, n_runs=n_runs, rng=rng
     )
     A = _to_adjacency(parents)
     return GSPResult(A, dag_to_cpdag(A), score, score[0], n_runs, run_scores)
@@ -214,11 +214,11 @@ def igsp_from_testers(
                 protected[i] |= 1 << j
     logger.debug("IGSP protected arcs (as child masks): %s", protected)
 
-    def term(v: int, pa: int) -> int:
-        return (pa & protected[v]).bit_count()
+    def terms(keys: list[tuple[int, int]]) -> list[int]:
+        return [(pa & protected[v]).bit_count() for v, pa in keys]
 
-    (parents, _, score), run_scores = search(
-        ci_tester, n_nodes, term, depth=depth, n_runs=n_runs, rng=rng
+    (parents, score), run_scores = search(
+        ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng
     )
     A = _to_adjacency(parents)
     icpdag = dag_to_icpdag(A, [t for k, t in enumerate(sets) if k != base])

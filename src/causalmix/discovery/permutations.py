@@ -37,7 +37,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import erfc
+from scipy.special import erfc, ndtri
 
 from causalmix._validation import check_alpha, check_real
 from causalmix.graphs import check_adjacency, check_dag
@@ -71,7 +71,11 @@ def _to_adjacency(parents: Parents) -> np.ndarray:
 
 
 def _to_parents(A: np.ndarray) -> Parents:
-    return tuple(sum(1 << int(u) for u in np.flatnonzero(A[:, v])) for v in range(A.shape[0]))
+    p = A.shape[0]
+    if p <= 62:  # parent masks as one integer matrix-vector product
+        weights = np.left_shift(np.int64(1), np.arange(p, dtype=np.int64))
+        return tuple(((A != 0).T.astype(np.int64) @ weights).tolist())
+    return tuple(sum(1 << int(u) for u in np.flatnonzero(A[:, v])) for v in range(p))
 
 
 def _check_permutation(permutation: Sequence[int], p: int | None = None) -> list[int]:
@@ -103,7 +107,43 @@ def _minimal_imap_gaussian(
     perm: Sequence[int], precision: np.ndarray, n: float, alpha: float
 ) -> Parents:
     perm = list(perm)
-    theta = precision[np.ix_(perm, perm)].copy()
+    p = len(perm)
+    theta = precision[perm][:, perm]
+    if n - p - 1 > 0:  # every step has dof = n - (m - 2) - 3 > 0
+        try:
+            # reversed Cholesky: R = J chol(J Θ J) J is upper triangular with Θ = R Rᵀ, and its
+            # column m-1 restricted to the first m rows is the last column of the Schur
+            # complement of Θ onto π[:m] (the precision of X_π[:m]) divided by sqrt of its
+            # diagonal entry — all steps of :func:`_imap_by_schur` in one LAPACK call
+            R = np.linalg.cholesky(theta[::-1, ::-1])[::-1, ::-1]
+        except np.linalg.LinAlgError:
+            pass
+        else:
+            return _imap_from_factor(perm, R, n, alpha)
+    return _imap_by_schur(perm, theta, n, alpha)
+
+
+def _minimal_imaps_gaussian(
+    perms: list[list[int]], precision: np.ndarray, n: float, alpha: float
+) -> list[Parents]:
+    """:func:`_minimal_imap_gaussian` of several permutations, factorised in one batch."""
+    p = precision.shape[0]
+    if len(perms) > 1 and n - p - 1 > 0:
+        P = np.array(perms)
+        theta = precision[P[:, :, None], P[:, None, :]]
+        try:
+            R = np.linalg.cholesky(theta[:, ::-1, ::-1])[:, ::-1, ::-1]
+        except np.linalg.LinAlgError:
+            pass
+        else:
+            return _imaps_from_factors(perms, R, n, alpha)
+    return [_minimal_imap_gaussian(perm, precision, n, alpha) for perm in perms]
+
+
+def _imap_by_schur(perm: list[int], theta: np.ndarray, n: float, alpha: float) -> Parents:
+    """The marginalisation loop itself: for ``m = p .. 2`` read the last variable's partial
+    correlations from the precision of ``X_π[:m]``, then marginalise it out (Schur complement)."""
+    theta = theta.copy()
     parents = [0] * len(perm)
     for m in range(len(perm), 1, -1):
         last = m - 1
@@ -124,6 +164,41 @@ def _minimal_imap_gaussian(
         else:
             theta = theta[:last, :last]
     return tuple(parents)
+
+
+def _imap_from_factor(perm: list[int], R: np.ndarray, n: float, alpha: float) -> Parents:
+    """Minimal I-MAP arcs from the upper-triangular ``R`` with ``Θ[π, π] = R Rᵀ``.
+
+    The precision of ``X_π[:m]`` is ``S = R[:m, :m] R[:m, :m]ᵀ``, so for ``a < b = m - 1``:
+    ``S[a, b] = R[a, b] R[b, b]``, ``S[b, b] = R[b, b]²`` and ``S[a, a] = Σ_{c=a..b} R[a, c]²``, hence
+    the partial correlation ``ρ = -R[a, b] / sqrt(Σ_{c=a..b} R[a, c]²)``. The arc test
+    ``1 - Φ(sqrt(dof) |atanh ρ|) <= alpha`` is evaluated as ``ρ² >= tanh(z_α / sqrt(dof))²``.
+    """
+    return _imaps_from_factors([perm], R[None], n, alpha)[0]
+
+
+def _imaps_from_factors(
+    perms: list[list[int]], R: np.ndarray, n: float, alpha: float
+) -> list[Parents]:
+    """:func:`_imap_from_factor` for a stack of factors ``R (runs, p, p)``."""
+    p = R.shape[-1]
+    R2 = R * R
+    # column b = m - 1 uses dof = n - (m - 2) - 3 = n - b - 2
+    bound = _rho_bound(n - np.arange(p) - 2.0, alpha)
+    arcs = np.triu(R2 >= bound**2 * np.cumsum(R2, axis=-1), k=1)
+    out = [[0] * p for _ in perms]
+    runs, rows, cols = np.nonzero(arcs)
+    for r, a, b in zip(runs.tolist(), rows.tolist(), cols.tolist(), strict=True):
+        perm = perms[r]
+        out[r][perm[b]] |= 1 << perm[a]
+    return [tuple(parents) for parents in out]
+
+
+def _rho_bound(dof: np.ndarray | float, alpha: float) -> np.ndarray:
+    """``|ρ|`` from which the one-sided Fisher-z p-value ``1 - Φ(sqrt(dof) |atanh ρ|)`` is
+    ``<= alpha``: ``tanh(z_α / sqrt(dof))`` with ``z_α = Φ⁻¹(1 - α)`` (NaN where ``dof <= 0``)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.tanh(-ndtri(alpha) / np.sqrt(dof))
 
 
 def minimal_imap(permutation: Sequence[int], ci_tester: CITester) -> np.ndarray:
@@ -202,37 +277,51 @@ def threshold_graph_gaussian(precision: object, n: float, alpha: float = 1e-3) -
         return np.zeros((p, p), dtype=np.int8)
     d = np.sqrt(np.abs(np.diag(prec)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.clip(-prec / np.outer(d, d), -1.0, 1.0)
-        z = math.sqrt(dof) * np.abs(np.arctanh(rho))
-    U = (0.5 * erfc(z / _SQRT2) <= alpha).astype(np.int8)
+        U = (np.abs(prec / np.outer(d, d)) >= _rho_bound(dof, alpha)).astype(np.int8)
     np.fill_diagonal(U, 0)
     return U
 
 
 def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[int]:
-    """Reverse min-degree elimination order of an undirected graph given as neighbour masks."""
+    """Reverse min-degree elimination order of an undirected graph given as neighbour masks.
+
+    Ties are broken by ``rng`` among the minimum-degree nodes listed in increasing order. Nodes
+    sit in buckets by current degree; eliminating ``v`` changes only its remaining neighbours.
+    """
+    p = len(neighbours)
     nbrs = list(neighbours)
-    remaining = (1 << len(nbrs)) - 1
+    remaining = (1 << p) - 1
+    degree = [(nb & remaining).bit_count() for nb in nbrs]
+    buckets: list[set[int]] = [set() for _ in range(p)]
+    for v, d in enumerate(degree):
+        buckets[d].add(v)
     order = []
-    while remaining:
-        nodes, degrees = [], []
-        rest = remaining
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            v = low.bit_length() - 1
-            nodes.append(v)
-            degrees.append((nbrs[v] & remaining).bit_count())
-        dmin = min(degrees)
-        ties = [v for v, d in zip(nodes, degrees, strict=True) if d == dmin]
-        v = ties[int(rng.integers(len(ties)))] if len(ties) > 1 else ties[0]
+    dmin = 0  # no non-empty bucket below dmin
+    for _ in range(p):
+        while not buckets[dmin]:
+            dmin += 1
+        ties = buckets[dmin]
+        if len(ties) > 1:
+            ordered = sorted(ties)
+            v = ordered[int(rng.integers(len(ordered)))]
+        else:
+            (v,) = ties
+        ties.remove(v)
         remaining ^= 1 << v
         clique = nbrs[v] & remaining
         rest = clique
         while rest:  # fill-in: the remaining neighbours of v become a clique
             low = rest & -rest
             rest ^= low
-            nbrs[low.bit_length() - 1] |= clique ^ low
+            u = low.bit_length() - 1
+            nbrs[u] |= clique ^ low
+            d = (nbrs[u] & remaining).bit_count()
+            if d != degree[u]:
+                buckets[degree[u]].remove(u)
+                buckets[d].add(u)
+                degree[u] = d
+                if d < dmin:
+                    dmin = d
         order.append(v)
     return order[::-1]
 
@@ -255,20 +344,15 @@ def min_degree_permutation(graph: object, rng: np.random.Generator) -> list[int]
 
 # ------------------------------------------------------------------------------- covered arcs
 def _covered_arcs(parents: Parents) -> list[tuple[int, int]]:
-    arcs = []
-    for j, pj in enumerate(parents):
-        rest = pj
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            i = low.bit_length() - 1
-            if parents[i] | low == pj:
-                arcs.append((i, j))
-    return arcs
+    # i -> j is covered iff pa(j) = pa(i) ∪ {i} =: cl(i). Distinct nodes have distinct cl(i) (two
+    # equal ones would put each node in the other's parents: a cycle), so each head j has at most
+    # one covered arc, found by a dictionary lookup of pa(j); arcs come out ordered by head.
+    closure = {pa | (1 << i): i for i, pa in enumerate(parents)}
+    return [(closure[pj], j) for j, pj in enumerate(parents) if pj in closure]
 
 
-def _reverse(parents: Parents, i: int, j: int, ci: CITester) -> Parents:
-    P = parents[i]
+def _reversal(P: int, i: int, j: int, ci: CITester) -> tuple[int, int]:
+    """New ``(pa(i), pa(j))`` after reversing the covered arc ``i -> j`` with ``pa(i) = P``."""
     bj = 1 << j
     new_i, new_j = P | bj, P
     rest = P
@@ -281,8 +365,12 @@ def _reverse(parents: Parents, i: int, j: int, ci: CITester) -> Parents:
             new_i ^= low
         if ci.independent(j, k, R):
             new_j ^= low
+    return new_i, new_j
+
+
+def _reverse(parents: Parents, i: int, j: int, ci: CITester) -> Parents:
     out = list(parents)
-    out[i], out[j] = new_i, new_j
+    out[i], out[j] = _reversal(parents[i], i, j, ci)
     return tuple(out)
 
 

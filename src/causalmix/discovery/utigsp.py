@@ -31,7 +31,6 @@ import numpy as np
 
 from causalmix._validation import (
     check_alpha,
-    check_data_matrix,
     check_positive_int,
     check_random_state,
 )
@@ -44,6 +43,9 @@ from causalmix.stats.suffstats import SufficientStatistics
 from causalmix.stats.testers import CITester, InvarianceTester, check_node_index
 
 __all__ = ["UTIGSPResult", "ut_igsp", "ut_igsp_from_statistics", "ut_igsp_from_testers"]
+
+_STARTS = ("min_degree", "mixed")
+_SELECTS = ("lexicographic", "total")
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +99,8 @@ def ut_igsp_from_testers(
     depth: int = 4,
     n_runs: int = 5,
     random_state: int | np.random.Generator | None = None,
+    start: str = "min_degree",
+    select: str = "lexicographic",
 ) -> UTIGSPResult:
     """UT-IGSP on arbitrary testers (e.g. :class:`~causalmix.stats.DSeparationCITester` and
     :class:`~causalmix.stats.OracleInvarianceTester`).
@@ -122,6 +126,15 @@ def ut_igsp_from_testers(
         the earlier run).
     random_state : int, numpy.random.Generator or None
         One Generator; the runs get independent streams from ``Generator.spawn``.
+    start : {"min_degree", "mixed"}, default "min_degree"
+        Starting permutations. ``"min_degree"`` is UT-IGSP's randomised minimum-degree order;
+        ``"mixed"`` starts every other run from an intervention-informed order (nodes sorted by
+        the number of components that change their marginal law), an ancestral order when every
+        node is intervened on. An extension of causalmix, not part of the published algorithm.
+    select : {"lexicographic", "total"}, default "lexicographic"
+        How the best run is chosen: UT-IGSP's lexicographic ``(arcs, targets)``, or the smallest
+        ``arcs + targets`` (ties: fewer arcs), so that one false CI independence that drops an
+        edge cannot outweigh many spurious targets. An extension of causalmix.
 
     Returns
     -------
@@ -153,19 +166,28 @@ def ut_igsp_from_testers(
         )
     depth = check_positive_int(depth, "depth", minimum=0)
     n_runs = check_positive_int(n_runs, "n_runs")
+    if start not in _STARTS:
+        raise ValueError(f"start must be one of {_STARTS}, got {start!r}")
+    if select not in _SELECTS:
+        raise ValueError(f"select must be one of {_SELECTS}, got {select!r}")
     rng = check_random_state(random_state)
     if inv_tester is None:
 
-        def term(v: int, pa: int) -> int:
-            return 0
+        def terms(keys: list[tuple[int, int]]) -> list[int]:
+            return [0] * len(keys)
+    elif hasattr(inv_tester, "variant_masks"):  # batched (vectorised) answers
+        variant_masks = inv_tester.variant_masks
+
+        def terms(keys: list[tuple[int, int]]) -> list[int]:
+            return [mask.bit_count() for mask in variant_masks(keys)]
     else:
         variant_mask = inv_tester.variant_mask
 
-        def term(v: int, pa: int) -> int:
-            return variant_mask(v, pa).bit_count()
+        def terms(keys: list[tuple[int, int]]) -> list[int]:
+            return [variant_mask(v, pa).bit_count() for v, pa in keys]
 
-    (parents, _, score), run_scores = search(
-        ci_tester, n_nodes, term, depth=depth, n_runs=n_runs, rng=rng
+    (parents, score), run_scores = search(
+        ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng, start=start, select=select
     )
     targets = [set() for _ in range(n_components)]
     if inv_tester is not None:
@@ -201,6 +223,8 @@ def ut_igsp_from_statistics(
     random_state: int | np.random.Generator | None = None,
     ci_tester: GaussianCITester | None = None,
     inv_tester: GaussianInvarianceTester | None = None,
+    start: str = "min_degree",
+    select: str = "lexicographic",
 ) -> UTIGSPResult:
     """UT-IGSP on per-component sufficient statistics with the Gaussian tests.
 
@@ -213,7 +237,7 @@ def ut_igsp_from_statistics(
         The observational (reference) component.
     alpha_ci, alpha_inv : float, default 1e-3
         Levels of the CI and invariance tests, in (0, 1).
-    depth, n_runs, random_state
+    depth, n_runs, random_state, start, select
         See :func:`ut_igsp_from_testers`.
     ci_tester : GaussianCITester, optional
         A tester built on the same ``stats`` and ``base`` to reuse (its cache and its own
@@ -274,6 +298,8 @@ def ut_igsp_from_statistics(
         depth=depth,
         n_runs=n_runs,
         random_state=random_state,
+        start=start,
+        select=select,
     )
 
 
@@ -286,6 +312,8 @@ def ut_igsp(
     depth: int = 4,
     n_runs: int = 5,
     random_state: int | np.random.Generator | None = None,
+    start: str = "min_degree",
+    select: str = "lexicographic",
 ) -> UTIGSPResult:
     """UT-IGSP on labelled data: one ``(n_k, p)`` array per setting, same columns.
 
@@ -295,7 +323,7 @@ def ut_igsp(
         ``datasets[base]`` is observational; every array needs more rows than columns, the base
         more than ``p + 1``.
     base : int, default 0
-    alpha_ci, alpha_inv, depth, n_runs, random_state
+    alpha_ci, alpha_inv, depth, n_runs, random_state, start, select
         See :func:`ut_igsp_from_statistics` and :func:`ut_igsp_from_testers`.
 
     Returns
@@ -328,13 +356,12 @@ def ut_igsp(
         datasets = [datasets]
     if isinstance(datasets, str | bytes) or not isinstance(datasets, Sequence | np.ndarray):
         raise TypeError(f"datasets must be a sequence of 2-D arrays, got {type(datasets).__name__}")
-    arrays = [check_data_matrix(d, name=f"datasets[{k}]") for k, d in enumerate(datasets)]
-    stats = SufficientStatistics.from_datasets(arrays)
+    stats = SufficientStatistics.from_datasets(datasets)  # validates each array
     p = stats.n_nodes
-    for k, a in enumerate(arrays):
-        if a.shape[0] <= p:
+    for k, rows in enumerate(stats.n.tolist()):
+        if rows <= p:
             raise ValueError(
-                f"datasets[{k}] has {a.shape[0]} rows for {p} variables; need more rows than "
+                f"datasets[{k}] has {rows:.0f} rows for {p} variables; need more rows than "
                 "variables"
             )
     return ut_igsp_from_statistics(
@@ -345,4 +372,6 @@ def ut_igsp(
         depth=depth,
         n_runs=n_runs,
         random_state=random_state,
+        start=start,
+        select=select,
     )

@@ -62,6 +62,32 @@ def _partial_correlation(cov: np.ndarray, i: int, j: int, cond: list[int]) -> fl
     return float(b / norm) if norm > 0 else math.nan
 
 
+def _partial_correlation_small(rows: list[list[float]], i: int, j: int, cond: list[int]) -> float:
+    """:func:`_partial_correlation` for small ``cond`` by a plain-Python Cholesky of the
+    ``(cond, i, j)`` block (``rows``: the covariance as nested lists) — no numpy call overhead.
+    Falls back to the numpy route when a pivot is not positive."""
+    idx = [*cond, i, j]
+    L: list[list[float]] = []
+    for a, ia in enumerate(idx):
+        ra = rows[ia]
+        row: list[float] = []
+        for b in range(a):
+            Lb = L[b]
+            s = ra[idx[b]]
+            for k in range(b):
+                s -= row[k] * Lb[k]
+            row.append(s / Lb[b])
+        d = ra[ia]
+        for x in row:
+            d -= x * x
+        if not d > 0:
+            return _partial_correlation(np.array(rows), i, j, cond)
+        row.append(math.sqrt(d))
+        L.append(row)
+    b, c = L[-1][-2], L[-1][-1]
+    return b / math.hypot(b, c)
+
+
 def _fisher_z(r: float, n: float, n_cond: int) -> tuple[float, float]:
     """Fisher-z statistic and two-sided p-value of a partial correlation."""
     dof = n - n_cond - 3
@@ -200,7 +226,12 @@ class GaussianCITester:
         n = float(stats.n[self.base])
         if n <= 1:
             raise ValueError(f"the base component needs n > 1 for a covariance, got n={n:g}")
-        cov = stats.scatter()[self.base] / (n - 1.0)
+        p = stats.n_nodes
+        d = stats.means[self.base] - stats.center
+        scatter = stats.grams[self.base, :p, :p] - n * np.outer(
+            d, d
+        )  # SufficientStatistics.scatter
+        cov = (scatter + scatter.T) / (2.0 * (n - 1.0))
         self._init(cov, n, alpha)
         self.stats = stats
 
@@ -226,6 +257,13 @@ class GaussianCITester:
         self.n_computed = 0
         self._cache: dict[tuple[int, int, int], bool] = {}
         self._precision: np.ndarray | None = None
+        self._rows = cov.tolist()  # fast element access for small conditioning sets
+
+    def _r(self, i: int, j: int, nodes: list[int]) -> float:
+        """Partial correlation, by plain Python for ``|S| <= 5`` and numpy otherwise."""
+        if 0 < len(nodes) <= 5:
+            return _partial_correlation_small(self._rows, i, j, nodes)
+        return _partial_correlation(self.covariance, i, j, nodes)
 
     def independent(self, i: int, j: int, cond: int) -> bool:
         """Protocol method: independence given the bitmask ``cond`` (cached, unvalidated)."""
@@ -233,8 +271,7 @@ class GaussianCITester:
         ans = self._cache.get(key)
         if ans is None:
             nodes = mask_to_nodes(cond)
-            r = _partial_correlation(self.covariance, key[0], key[1], nodes)
-            ans = _fisher_z(r, self.n, len(nodes))[1] >= self.alpha
+            ans = _fisher_z(self._r(key[0], key[1], nodes), self.n, len(nodes))[1] >= self.alpha
             self._cache[key] = ans
             self.n_computed += 1
         return ans
@@ -248,7 +285,7 @@ class GaussianCITester:
         """``(statistic, pvalue)`` of the Fisher-z test (not cached)."""
         i, j, mask = _check_query(i, j, cond, self.n_nodes)
         nodes = mask_to_nodes(mask)
-        return _fisher_z(_partial_correlation(self.covariance, i, j, nodes), self.n, len(nodes))
+        return _fisher_z(self._r(i, j, nodes), self.n, len(nodes))
 
     @property
     def precision(self) -> np.ndarray:

@@ -15,11 +15,20 @@ With ``G_h`` the intercept-augmented Gram of component ``h`` (index ``p`` is the
     p_rc = 2 min(F(W; m, n_base + n_k - m), 1 - F(...)),
     R = v_base / v_k,  p_F = 2 min(F(R; n_base - 1, n_k - 1), 1 - F(...)).
 
-One call answers every component at once (batched numpy), in ``O(K |S|³)``. The per-component
+One call answers every component at once (batched numpy), in ``O(K |S|³)``;
+:meth:`GaussianInvarianceTester.variant_masks` answers many ``(i, S)`` queries in one vectorised
+batch (see :mod:`causalmix.stats._regression`). Decisions compare ``W`` and ``R`` with the
+critical values of the two F distributions (computed once per ``m``), which is the p-value rule
+without evaluating a cdf per test; :meth:`~GaussianInvarianceTester.test` also reports the
+p-values. The per-component
 regressions do not depend on the base, so they are cached separately and shared between testers
 made with :meth:`GaussianInvarianceTester.with_base`. A singular ``A_h`` (a regressor that is
-constant in component ``h``, e.g. after a do-intervention) falls back to the pseudo-inverse, and a
-singular Wald matrix to a pseudo-inverse solve, so a decision is always returned. As in the
+constant in component ``h``, e.g. after an exact do-intervention, is collinear with the intercept)
+falls back to the pseudo-inverse, and the Wald test is then restricted to the coefficient
+directions both regressions determine (``m`` numerator degrees of freedom become the number of
+those directions; none left: ``p_rc = 1``) — the limit of an almost-constant regressor, whose
+coefficient variance is unbounded along the undetermined direction. A singular Wald matrix falls
+back to a pseudo-inverse solve, so a decision is always returned. As in the
 reference implementation the Wald p-value is two-sided, so ``W ≈ 0`` (identical regressions, as in
 exact-moment data) is reported *variant*; do not test a component against itself. A zero residual
 variance in both components makes ``R`` undefined; the variance test then does not reject.
@@ -33,21 +42,28 @@ References
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from causalmix._validation import check_alpha
+from causalmix.stats._regression import (
+    Regression,
+    fit,
+    fit_batch,
+    padded_grams,
+    two_sided_f,
+    two_sided_f_bounds,
+    wald,
+    wald_batch,
+)
 from causalmix.stats.suffstats import SufficientStatistics
 from causalmix.stats.testers import check_node_index, check_nodes_mask, mask_to_nodes
 
 __all__ = ["GaussianInvarianceTester", "InvarianceTestResult", "invariance_test"]
 
 logger = logging.getLogger(__name__)
-
-_Regression = tuple[np.ndarray, np.ndarray, np.ndarray]  # b (K, m), A⁻¹ (K, m, m), v (K,)
 
 
 @dataclass(frozen=True)
@@ -77,67 +93,6 @@ class InvarianceTestResult:
     variance_ratio: np.ndarray
     variance_pvalue: np.ndarray
     variant: np.ndarray
-
-
-def _inverse_blocks(A: np.ndarray) -> np.ndarray:
-    """Inverses of a stack of symmetric matrices; pinv for the ones not positive definite."""
-    try:
-        np.linalg.cholesky(A)
-        return np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        out = np.empty_like(A)
-        for h in range(A.shape[0]):
-            try:
-                np.linalg.cholesky(A[h])
-                out[h] = np.linalg.inv(A[h])
-            except np.linalg.LinAlgError:
-                logger.debug("singular regressor Gram in component %d; pinv fallback", h)
-                out[h] = np.linalg.pinv(A[h], hermitian=True)
-        return out
-
-
-def _regressions(grams: np.ndarray, n: np.ndarray, i: int, cond: list[int]) -> _Regression:
-    """Per-component regressions of ``X_i`` on ``X_cond`` and an intercept."""
-    p = grams.shape[1] - 1
-    idx = np.array([*cond, p])
-    m = idx.size
-    A = grams[:, idx[:, None], idx[None, :]]
-    c = grams[:, idx, i]
-    inv = _inverse_blocks(A)
-    b = np.einsum("kij,kj->ki", inv, c)
-    rss = np.maximum(grams[:, i, i] - np.einsum("ki,ki->k", b, c), 0.0)
-    dof = n - m
-    v = np.where(dof > 0, rss / np.where(dof > 0, dof, 1.0), 0.0)
-    return b, inv, v
-
-
-def _two_sided_f(x: np.ndarray, dfn: np.ndarray, dfd: np.ndarray) -> np.ndarray:
-    return 2.0 * np.minimum(special.fdtr(dfn, dfd, x), special.fdtrc(dfn, dfd, x))
-
-
-def _compare(reg: _Regression, n: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
-    """W, p_rc, R, p_F of every component against ``base`` (NaN at the base)."""
-    b, inv, v = reg
-    K, m = b.shape
-    others = np.arange(K) != base
-    d = b[base] - b[others]
-    M = v[base] * inv[base] + v[others, None, None] * inv[others]
-    try:
-        x = np.linalg.solve(M, d[..., None])[..., 0]
-    except np.linalg.LinAlgError:
-        logger.debug("singular Wald matrix; pinv fallback")
-        x = np.einsum("kij,kj->ki", np.linalg.pinv(M, hermitian=True), d)
-    W = np.full(K, np.nan)
-    W[others] = np.einsum("ki,ki->k", d, x) / m
-    nb, nk = n[base], n[others]
-    p_rc = np.full(K, np.nan)
-    p_rc[others] = _two_sided_f(W[others], m, nb + nk - m)
-    R = np.full(K, np.nan)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        R[others] = v[base] / v[others]
-    p_F = np.full(K, np.nan)
-    p_F[others] = _two_sided_f(R[others], nb - 1.0, nk - 1.0)
-    return W, p_rc, R, p_F
 
 
 class GaussianInvarianceTester:
@@ -183,37 +138,136 @@ class GaussianInvarianceTester:
         self.n_computed = 0
         self._grams = stats.grams
         self._n = stats.n
-        self._regs: dict[tuple[int, int], _Regression] = {}
+        self._regs: dict[tuple[int, int], Regression] = {}
         self._cache: dict[tuple[int, int], int] = {}
+        self._padded: np.ndarray | None = None  # Grams with padding variables (variant_masks)
+        self._others = np.array([k for k in range(self.n_components) if k != self.base])
+        self._other_bits = [1 << k for k in self._others.tolist()]
+        self._other_weights = np.array(self._other_bits if self.n_components <= 62 else [0])
+        # decisions compare W and R with the critical values of the two-sided F tests at level
+        # alpha / 2 (the same rule as comparing their p-values, without evaluating F's cdf)
+        self._nb, self._nk = float(self._n[self.base]), self._n[self._others]
+        self._f_bounds = two_sided_f_bounds(self.alpha / 2.0, self._nb - 1.0, self._nk - 1.0)
+        self._w_bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._w_table = (np.empty((0, len(self._others))), np.empty((0, len(self._others))))
 
     def with_base(self, base: int, alpha: float | None = None) -> GaussianInvarianceTester:
         """A tester for another base (and optionally level) sharing the regression cache."""
         new = GaussianInvarianceTester(self.stats, base, self.alpha if alpha is None else alpha)
         new._regs = self._regs
+        new._padded = self._padded
         return new
 
-    def _regression(self, i: int, cond: int) -> _Regression:
+    def _regression(self, i: int, cond: int) -> Regression:
         key = (i, cond)
         reg = self._regs.get(key)
         if reg is None:
-            reg = _regressions(self._grams, self._n, i, mask_to_nodes(cond))
+            reg = fit(self._grams, self._n, i, mask_to_nodes(cond))
             self._regs[key] = reg
         return reg
+
+    def _wald_bounds(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        bounds = self._w_bounds.get(m)
+        if bounds is None:
+            bounds = two_sided_f_bounds(self.alpha / 2.0, m, self._nb + self._nk - m)
+            self._w_bounds[m] = bounds
+        return bounds
+
+    def _wald_table(self, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Wald bounds for ``m = 1 .. width`` regressors as ``(width, K - 1)`` arrays (cached)."""
+        if self._w_table[0].shape[0] < width:
+            bounds = [self._wald_bounds(m) for m in range(1, width + 1)]
+            self._w_table = (np.stack([b[0] for b in bounds]), np.stack([b[1] for b in bounds]))
+        return self._w_table
+
+    def _pvalues(
+        self, W: np.ndarray, R: np.ndarray, m: int, dfn: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        p_rc = two_sided_f(W, m if dfn is None else dfn, self._nb + self._nk - m)
+        if dfn is not None:
+            p_rc[dfn == 0] = 1.0  # nothing estimable to compare: no evidence of a change
+        return p_rc, two_sided_f(R, self._nb - 1.0, self._nk - 1.0)
+
+    def _variant(self, W: np.ndarray, R: np.ndarray, m: int, dfn: np.ndarray | None) -> np.ndarray:
+        """``p_F < alpha / 2`` or ``p_rc < alpha / 2``, per component in ``others``."""
+        if dfn is not None:  # singular fallback: non-standard degrees of freedom, use p-values
+            p_rc, p_F = self._pvalues(W, R, m, dfn)
+            half = self.alpha / 2.0
+            return (p_F < half) | (p_rc < half)
+        (w_lo, w_hi), (f_lo, f_hi) = self._wald_bounds(m), self._f_bounds
+        return (W < w_lo) | (W > w_hi) | (R < f_lo) | (R > f_hi)
+
+    def _store(self, key: tuple[int, int], variant: np.ndarray) -> int:
+        ans = self._masks(variant[None])[0]
+        self._cache[key] = ans
+        self.n_computed += 1
+        return ans
 
     def variant_mask(self, i: int, cond: int) -> int:
         """Protocol method: bitmask of the components where ``X_i | X_cond`` differs from the base."""
         key = (i, cond)
         ans = self._cache.get(key)
         if ans is None:
-            _, p_rc, _, p_F = _compare(self._regression(i, cond), self._n, self.base)
-            half = self.alpha / 2.0
-            variant = (p_F < half) | (p_rc < half)
-            ans = 0
-            for k in np.flatnonzero(variant).tolist():
-                ans |= 1 << k
-            self._cache[key] = ans
-            self.n_computed += 1
+            W, R, dfn = wald(self._regression(i, cond), self.base, self._others)
+            ans = self._store(key, self._variant(W, R, cond.bit_count() + 1, dfn))
         return ans
+
+    def variant_masks(self, queries: Sequence[tuple[int, int]]) -> list[int]:
+        """Batched :meth:`variant_mask`: one mask per ``(i, cond_mask)`` query (unvalidated).
+
+        The uncached queries run as one vectorised batch (queries x components), their
+        conditioning sets padded to the largest one with decoupled padding variables — much
+        cheaper than one :meth:`variant_mask` call each. If some regressor Gram or Wald system of
+        the batch is singular, they are answered one by one instead.
+        """
+        cache = self._cache
+        missing = [key for key in queries if key not in cache]
+        if missing:
+            self._compute(list(dict.fromkeys(missing)))
+        return [cache[key] for key in queries]
+
+    def _compute(self, keys: list[tuple[int, int]]) -> None:
+        fresh = [key for key in keys if key not in self._regs]
+        if len(fresh) > 1:
+            if self._padded is None:
+                self._padded = padded_grams(self._grams)
+            sizes = [cond.bit_count() for _, cond in fresh]
+            width = max(sizes) + 1
+            p, pad = self.n_nodes, self.n_nodes + 1
+            idx = np.array(
+                [
+                    [*mask_to_nodes(cond), p, *range(pad, pad + width - 1 - size)]
+                    for (_, cond), size in zip(fresh, sizes, strict=True)
+                ]
+            )
+            nodes = np.array([i for i, _ in fresh])
+            m = np.array(sizes, dtype=np.float64)[:, None] + 1.0
+            try:
+                b, A, v = fit_batch(self._padded, self._n, nodes, idx, m)
+                W, R = wald_batch(b, A, v, self.base, self._others, m)
+            except np.linalg.LinAlgError:
+                logger.debug("batch of %d invariance tests: singular case, one by one", len(fresh))
+            else:
+                lo_table, hi_table = self._wald_table(width)
+                rows = np.array(sizes)  # row m - 1 holds the bounds for m regressors
+                w_lo, w_hi = lo_table[rows], hi_table[rows]
+                f_lo, f_hi = self._f_bounds
+                variant = (W < w_lo) | (W > w_hi) | (R < f_lo) | (R > f_hi)
+                masks = self._masks(variant)
+                for q, key in enumerate(fresh):
+                    w = sizes[q] + 1
+                    self._regs[key] = (b[q, :, :w], A[q, :, :w, :w], v[q], None)
+                    self._cache[key] = masks[q]
+                self.n_computed += len(fresh)
+        for i, cond in keys:
+            self.variant_mask(i, cond)
+
+    def _masks(self, variant: np.ndarray) -> list[int]:
+        """Component bitmasks of the rows of a ``(Q, len(others))`` boolean array."""
+        if self.n_components <= 62:
+            return (variant @ self._other_weights).tolist()
+        bits = self._other_bits
+        return [sum(bits[k] for k in np.flatnonzero(row).tolist()) for row in variant]
 
     def variant_components(self, i: int, cond: Iterable[int] = ()) -> frozenset[int]:
         """Validated, set-based form of :meth:`variant_mask`."""
@@ -231,10 +285,17 @@ class GaussianInvarianceTester:
     def test(self, i: int, cond: Iterable[int] = ()) -> InvarianceTestResult:
         """Full statistics of the test of node ``i`` given ``cond`` against every component."""
         i, mask = self._check(i, cond)
-        W, p_rc, R, p_F = _compare(self._regression(i, mask), self._n, self.base)
-        half = self.alpha / 2.0
-        variant = (p_F < half) | (p_rc < half)
-        arrays = [W, p_rc, R, p_F, variant]
+        m = mask.bit_count() + 1
+        W, R, dfn = wald(self._regression(i, mask), self.base, self._others)
+        p_rc, p_F = self._pvalues(W, R, m, dfn)
+        arrays = []
+        for x in (W, p_rc, R, p_F):
+            full = np.full(self.n_components, np.nan)
+            full[self._others] = x
+            arrays.append(full)
+        variant = np.zeros(self.n_components, dtype=bool)
+        variant[self._others] = self._variant(W, R, m, dfn)
+        arrays.append(variant)
         for a in arrays:
             a.setflags(write=False)
         return InvarianceTestResult(i, tuple(mask_to_nodes(mask)), self.base, *arrays)

@@ -110,6 +110,9 @@ class SufficientStatistics:
     ) -> SufficientStatistics:
         """Statistics of labelled data, one array of shape ``(n_k, p)`` per component.
 
+        The moments of each array take one BLAS pass over its rows (``aᵀ1`` and ``aᵀa``), or two
+        over a centred copy when a column's mean dwarfs its spread (cancellation).
+
         Raises
         ------
         ValueError
@@ -127,17 +130,29 @@ class SufficientStatistics:
                 f"datasets must all have the same number of columns, got shapes {shapes}"
             )
         p = arrays[0].shape[1]
-        if center is None:
-            center = np.concatenate(arrays).mean(axis=0)
-        center = _check_center(center, p)
         n = np.array([a.shape[0] for a in arrays], dtype=np.float64)
-        means = np.stack([a.mean(axis=0) for a in arrays])
-        grams = np.empty((len(arrays), p + 1, p + 1))
+        sums = np.empty((len(arrays), p))
+        scatter = np.empty((len(arrays), p, p))
         for h, a in enumerate(arrays):
-            xt = np.empty((a.shape[0], p + 1))
-            xt[:, :p] = a - center
-            xt[:, p] = 1.0
-            grams[h] = xt.T @ xt
+            sums[h], scatter[h] = _sum_and_scatter(a)
+        means = sums / n[:, None]
+        if center is None:
+            center = sums.sum(axis=0) / n.sum()  # the pooled mean
+        center = _check_center(center, p)
+        return cls._from_scatter(n, means, scatter, center)
+
+    @classmethod
+    def _from_scatter(
+        cls, n: np.ndarray, means: np.ndarray, scatter: np.ndarray, center: np.ndarray
+    ) -> SufficientStatistics:
+        """Grams about ``center`` from sizes, means and within-component scatter matrices."""
+        k, p = means.shape
+        d = means - center
+        grams = np.empty((k, p + 1, p + 1))
+        grams[:, :p, :p] = scatter + n[:, None, None] * d[:, :, None] * d[:, None, :]
+        grams[:, :p, p] = n[:, None] * d
+        grams[:, p, :p] = n[:, None] * d
+        grams[:, p, p] = n
         return cls(n, means, grams, center)
 
     @classmethod
@@ -212,6 +227,32 @@ class SufficientStatistics:
         grams[:, p, :p] = n[:, None] * d
         grams[:, p, p] = n
         return cls(n, means, grams, center)
+
+
+# One-pass moments lose about ``eps * (1 + mean² / variance)`` of relative precision; above this
+# ratio (a column whose mean dwarfs its spread, e.g. a do-intervened variable) the scatter is
+# recomputed from explicitly centred rows.
+_ONE_PASS_MAX_RATIO = 1e4
+
+
+def _sum_and_scatter(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums and scatter ``sum_i (x_i - m)(x_i - m)ᵀ`` of one data matrix.
+
+    One pass over the rows (``aᵀ1`` and ``aᵀa`` by BLAS, no copy) unless cancellation would cost
+    precision; then two passes over a centred copy.
+    """
+    n = a.shape[0]
+    sums = np.ones(n) @ a
+    raw = a.T @ a
+    scatter = raw - np.outer(sums, sums) / n
+    diag_raw, diag = np.diagonal(raw), np.diagonal(scatter)
+    if np.all(diag * _ONE_PASS_MAX_RATIO > diag_raw):
+        return sums, (scatter + scatter.T) / 2.0
+    m = sums / n
+    y = a - m
+    ys = np.ones(n) @ y
+    scatter = y.T @ y - np.outer(ys, ys) / n
+    return sums, (scatter + scatter.T) / 2.0
 
 
 def _check_center(center: object, p: int) -> np.ndarray:
