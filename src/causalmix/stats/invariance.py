@@ -65,6 +65,9 @@ __all__ = ["GaussianInvarianceTester", "InvarianceTestResult", "invariance_test"
 
 logger = logging.getLogger(__name__)
 
+# variant_masks batches with more fresh queries than this are split by conditioning-set size
+_SPLIT_BATCH = 32
+
 
 @dataclass(frozen=True)
 class InvarianceTestResult:
@@ -228,6 +231,22 @@ class GaussianInvarianceTester:
 
     def _compute(self, keys: list[tuple[int, int]]) -> None:
         fresh = [key for key in keys if key not in self._regs]
+        if len(fresh) > _SPLIT_BATCH:
+            # LAPACK's cost per small matrix grows with its width: a large batch is split by
+            # conditioning-set size so that a few large sets do not widen every query
+            by_size: dict[int, list[tuple[int, int]]] = {}
+            for key in fresh:
+                by_size.setdefault(min(key[1].bit_count() // 4, 2), []).append(key)
+            for group in by_size.values():
+                self._compute_batch(group)
+        else:
+            self._compute_batch(fresh)
+        for i, cond in keys:
+            self.variant_mask(i, cond)
+
+    def _compute_batch(self, fresh: list[tuple[int, int]]) -> None:
+        """Cache the answers of uncached queries in one vectorised batch (no-op for fewer than
+        two queries or on a singular matrix: :meth:`variant_mask` then answers one by one)."""
         if len(fresh) > 1:
             if self._padded is None:
                 self._padded = padded_grams(self._grams)
@@ -259,8 +278,6 @@ class GaussianInvarianceTester:
                     self._regs[key] = (b[q, :, :w], A[q, :, :w, :w], v[q], None)
                     self._cache[key] = masks[q]
                 self.n_computed += len(fresh)
-        for i, cond in keys:
-            self.variant_mask(i, cond)
 
     def _masks(self, variant: np.ndarray) -> list[int]:
         """Component bitmasks of the rows of a ``(Q, len(others))`` boolean array."""
