@@ -21,6 +21,12 @@ PARTS = (
     ("sachs", "benchmarks/sachs.py"),
     ("side_by_side", "benchmarks/side_by_side.py"),
 )
+# benchmarks of single stages, run by their own scripts (linked, not inlined)
+STAGES = (
+    ("estimator_cell", "the estimator's acceptance cell and the search-extension ablation"),
+    ("mixture_selection", "choosing the number of components (BIC vs the paper's rule), speed"),
+    ("utigsp_vs_causaldag", "UT-IGSP alone vs causaldag: test decisions, scores, speed"),
+)
 
 
 def _relink(md: str) -> str:
@@ -111,6 +117,13 @@ def main(argv=None) -> int:
         "same graph for every N.",
         "",
     ]
+    stages = [
+        f"- [{name}](benchmarks/{name}.md): {what} (`benchmarks/{name}.py`)"
+        for name, what in STAGES
+        if (C.OUT_DIR / f"{name}.md").is_file()
+    ]
+    if stages:
+        lines += ["## Stage benchmarks", "", *stages, ""]
     lines += ["\n".join(p.rstrip().splitlines()) + "\n" for p in parts]
     out = C.REPO / "docs" / "benchmarks.md"
     out.write_text("\n".join(lines).rstrip() + "\n")
