@@ -23,6 +23,7 @@ import logging
 
 import numpy as np
 from scipy import special
+from scipy.linalg import solve_triangular
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +83,16 @@ def _inverse_blocks(A: np.ndarray) -> tuple[np.ndarray, list[np.ndarray | None]]
     orthonormal basis ``(m, q)`` of its numerical null space."""
     out = np.empty_like(A)
     null: list[np.ndarray | None] = []
+    eye = np.eye(A.shape[1])
     for h in range(A.shape[0]):
+        # the inverse comes from the Cholesky factor itself: a separate LU inversion can call a
+        # barely positive-definite matrix singular (seen on log-transformed Sachs data)
         try:
-            np.linalg.cholesky(A[h])
+            L = np.linalg.cholesky(A[h])
+            L_inv = solve_triangular(L, eye, lower=True)
+            inverse = L_inv.T @ L_inv
+            if not np.all(np.isfinite(inverse)):
+                raise np.linalg.LinAlgError("non-finite inverse")
         except np.linalg.LinAlgError:
             w, V = np.linalg.eigh(A[h])
             keep = w > _RANK_RTOL * max(float(w[-1]), 0.0)
@@ -92,7 +100,7 @@ def _inverse_blocks(A: np.ndarray) -> tuple[np.ndarray, list[np.ndarray | None]]
             null.append(V[:, ~keep])
             logger.debug("singular regressor Gram in component %d; pseudo-inverse", h)
         else:
-            out[h] = np.linalg.inv(A[h])
+            out[h] = inverse
             null.append(None)
     return out, null
 
@@ -118,12 +126,13 @@ def wald_batch(
     A: np.ndarray,
     v: np.ndarray,
     base: int,
-    others: np.ndarray,
+    others: np.ndarray | slice,
     m: int | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Wald statistics ``W`` and variance ratios ``R`` of the components ``others`` against
-    ``base``, each ``(Q, len(others))``, from :func:`fit_batch` output (padded coefficients are 0
-    everywhere and drop out). Raises ``numpy.linalg.LinAlgError`` on a singular system."""
+    """Wald statistics ``W`` and variance ratios ``R`` of the components ``others`` (indices or a
+    slice) against ``base``, each ``(Q, len(others))``, from :func:`fit_batch` output (padded
+    coefficients are 0 everywhere and drop out). Raises ``numpy.linalg.LinAlgError`` on a singular
+    system."""
     d = b[:, base, None, :] - b[:, others]
     Ab, Ak = A[:, base, None], A[:, others]
     vb, vk = v[:, base, None], v[:, others]
