@@ -286,12 +286,12 @@ def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[i
     """Reverse min-degree elimination order of an undirected graph given as neighbour masks.
 
     Ties are broken by ``rng`` among the minimum-degree nodes listed in increasing order. Nodes
-    sit in buckets by current degree; eliminating ``v`` changes only its remaining neighbours.
+    sit in buckets by current degree, and neighbour masks only ever hold uneliminated nodes, so
+    eliminating ``v`` touches only its neighbours: each gains the others (fill-in) and loses ``v``.
     """
     p = len(neighbours)
     nbrs = list(neighbours)
-    remaining = (1 << p) - 1
-    degree = [(nb & remaining).bit_count() for nb in nbrs]
+    degree = [nb.bit_count() for nb in nbrs]
     buckets: list[set[int]] = [set() for _ in range(p)]
     for v, d in enumerate(degree):
         buckets[d].add(v)
@@ -307,15 +307,14 @@ def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[i
         else:
             (v,) = ties
         ties.remove(v)
-        remaining ^= 1 << v
-        clique = nbrs[v] & remaining
+        clique, bv = nbrs[v], 1 << v
         rest = clique
-        while rest:  # fill-in: the remaining neighbours of v become a clique
+        while rest:
             low = rest & -rest
             rest ^= low
             u = low.bit_length() - 1
-            nbrs[u] |= clique ^ low
-            d = (nbrs[u] & remaining).bit_count()
+            nu = nbrs[u] = (nbrs[u] | clique) & ~(low | bv)
+            d = nu.bit_count()
             if d != degree[u]:
                 buckets[degree[u]].remove(u)
                 buckets[d].add(u)

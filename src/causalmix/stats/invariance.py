@@ -141,10 +141,13 @@ class GaussianInvarianceTester:
         self.n_computed = 0
         self._grams = stats.grams
         self._n = stats.n
-        self._regs: dict[tuple[int, int], Regression] = {}
+        # per (i, cond): a Regression, or (batch arrays, row, width) until first needed
+        self._regs: dict[tuple[int, int], tuple] = {}
         self._cache: dict[tuple[int, int], int] = {}
         self._padded: np.ndarray | None = None  # Grams with padding variables (variant_masks)
         self._others = np.array([k for k in range(self.n_components) if k != self.base])
+        # the same selection for the batched arrays: a view when the base comes first
+        self._sel = slice(1, None) if self.base == 0 else self._others
         self._other_bits = [1 << k for k in self._others.tolist()]
         self._other_weights = np.array(self._other_bits if self.n_components <= 62 else [0])
         # decisions compare W and R with the critical values of the two-sided F tests at level
@@ -167,6 +170,9 @@ class GaussianInvarianceTester:
         if reg is None:
             reg = fit(self._grams, self._n, i, mask_to_nodes(cond))
             self._regs[key] = reg
+        elif len(reg) == 3:  # a row of a padded batch: (b, A, v) arrays, row, true width
+            (b, A, v), q, w = reg
+            reg = self._regs[key] = (b[q, :, :w], A[q, :, :w, :w], v[q], None)
         return reg
 
     def _wald_bounds(self, m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -263,7 +269,7 @@ class GaussianInvarianceTester:
             m = np.array(sizes, dtype=np.float64)[:, None] + 1.0
             try:
                 b, A, v = fit_batch(self._padded, self._n, nodes, idx, m)
-                W, R = wald_batch(b, A, v, self.base, self._others, m)
+                W, R = wald_batch(b, A, v, self.base, self._sel, m)
             except np.linalg.LinAlgError:
                 logger.debug("batch of %d invariance tests: singular case, one by one", len(fresh))
             else:
@@ -273,10 +279,10 @@ class GaussianInvarianceTester:
                 f_lo, f_hi = self._f_bounds
                 variant = (W < w_lo) | (W > w_hi) | (R < f_lo) | (R > f_hi)
                 masks = self._masks(variant)
+                batch, regs, cache = (b, A, v), self._regs, self._cache
                 for q, key in enumerate(fresh):
-                    w = sizes[q] + 1
-                    self._regs[key] = (b[q, :, :w], A[q, :, :w, :w], v[q], None)
-                    self._cache[key] = masks[q]
+                    regs[key] = (batch, q, sizes[q] + 1)  # unpadded by _regression when needed
+                    cache[key] = masks[q]
                 self.n_computed += len(fresh)
 
     def _masks(self, variant: np.ndarray) -> list[int]:
