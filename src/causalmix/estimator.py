@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]
 
 _STATISTICS = ("weighted", "resampled")
+_STARTS = ("mixed", "min_degree")
+_SELECTS = ("total", "lexicographic")
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -170,7 +172,7 @@ class MixtureUTIGSP(BaseEstimator):
         return cls(**params)
 
     # ------------------------------------------------------------------ validation
-    def _check_params(self, p: int) -> None:
+    def _check_params(self) -> None:
         if not (self.n_components == "auto" or _is_int(self.n_components)):
             raise ValueError(
                 f"n_components must be 'auto' or a positive integer, got {self.n_components!r}"
@@ -189,6 +191,11 @@ class MixtureUTIGSP(BaseEstimator):
         check_alpha(self.alpha_inv, "alpha_inv")
         check_positive_int(self.depth, "depth", minimum=0)
         check_positive_int(self.n_runs, "n_runs")
+        # checked here too (not only by the search) so that a typo fails before the mixture fit
+        if self.start not in _STARTS:
+            raise ValueError(f"start must be one of {_STARTS}, got {self.start!r}")
+        if self.select not in _SELECTS:
+            raise ValueError(f"select must be one of {_SELECTS}, got {self.select!r}")
 
     def _validate_X(self, X: object, *, reset: bool) -> np.ndarray:
         # scikit-learn's validation gives the standard messages (sparse, complex, 1-D, empty ...)
@@ -250,7 +257,7 @@ class MixtureUTIGSP(BaseEstimator):
         progress = progress or _no_progress
         X = self._validate_X(X, reset=True)
         n, p = X.shape
-        self._check_params(p)
+        self._check_params()
         min_rows = p + 2  # the base component needs n > p + 1 rows for the CI tests
         if n < max(2 * p, min_rows):
             raise ValueError(
