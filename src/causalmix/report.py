@@ -135,13 +135,6 @@ def graph_to_dot(
     return "\n".join(lines) + "\n"
 
 
-def _graphml(estimator: Any, names: Sequence[str], path: Path) -> None:
-    import networkx as nx
-
-    G = estimator.to_networkx(graph="icpdag")
-    nx.write_graphml(G, path)
-
-
 def write_result(
     out_dir: Path,
     estimator: Any,
@@ -154,6 +147,7 @@ def write_result(
     ``out_dir`` must exist (the CLI passes the temporary directory of
     :func:`causalmix.io.atomic_output_dir`). Returns the written paths.
     """
+    import networkx as nx
     import pandas as pd
 
     names = [str(n) for n in estimator.node_names_]
@@ -163,7 +157,7 @@ def write_result(
     path.write_text(json.dumps(result, indent=2) + "\n")
     written.append(path)
     path = out_dir / "graph.graphml"
-    _graphml(estimator, names, path)
+    nx.write_graphml(estimator.to_networkx(graph="icpdag"), path)
     written.append(path)
     path = out_dir / "graph.dot"
     path.write_text(graph_to_dot(estimator.icpdag_, names, estimator.targets_))
