@@ -182,8 +182,8 @@ def _random_queries(rng, p, count):
 def test_vectorised_batch_equals_one_query_at_a_time():
     # padding to a common width and stacking queries must not change any answer
     rng = np.random.default_rng(7)
-    stats = _sem_components(rng)
-    queries = _random_queries(rng, 6, 60)
+    stats = _sem_components(rng, p=12)
+    queries = _random_queries(rng, 12, 60)  # > 32 fresh queries, sets up to 11: split by size
     batched = GaussianInvarianceTester(stats, alpha=0.01)
     single = GaussianInvarianceTester(stats, alpha=0.01)
     assert batched.variant_masks(queries) == [single.variant_mask(i, c) for i, c in queries]

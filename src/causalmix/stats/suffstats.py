@@ -131,10 +131,7 @@ class SufficientStatistics:
             )
         p = arrays[0].shape[1]
         n = np.array([a.shape[0] for a in arrays], dtype=np.float64)
-        sums = np.empty((len(arrays), p))
-        scatter = np.empty((len(arrays), p, p))
-        for h, a in enumerate(arrays):
-            sums[h], scatter[h] = _sum_and_scatter(a)
+        sums, scatter = _sums_and_scatters(arrays)
         means = sums / n[:, None]
         if center is None:
             center = sums.sum(axis=0) / n.sum()  # the pooled mean
@@ -235,24 +232,24 @@ class SufficientStatistics:
 _ONE_PASS_MAX_RATIO = 1e4
 
 
-def _sum_and_scatter(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column sums and scatter ``sum_i (x_i - m)(x_i - m)ᵀ`` of one data matrix.
+def _sums_and_scatters(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums ``(K, p)`` and scatters ``sum_i (x_i - m)(x_i - m)ᵀ`` ``(K, p, p)``.
 
-    One pass over the rows (``aᵀ1`` and ``aᵀa`` by BLAS, no copy) unless cancellation would cost
-    precision; then two passes over a centred copy.
+    One pass over each array's rows (``aᵀ1`` and ``aᵀa`` by BLAS, no copy) unless cancellation
+    would cost precision; such an array is redone with two passes over a centred copy.
     """
-    n = a.shape[0]
-    sums = np.ones(n) @ a
-    raw = a.T @ a
-    scatter = raw - np.outer(sums, sums) / n
-    diag_raw, diag = np.diagonal(raw), np.diagonal(scatter)
-    if np.all(diag * _ONE_PASS_MAX_RATIO > diag_raw):
-        return sums, (scatter + scatter.T) / 2.0
-    m = sums / n
-    y = a - m
-    ys = np.ones(n) @ y
-    scatter = y.T @ y - np.outer(ys, ys) / n
-    return sums, (scatter + scatter.T) / 2.0
+    n = np.array([a.shape[0] for a in arrays], dtype=np.float64)
+    sums = np.stack([np.ones(a.shape[0]) @ a for a in arrays])
+    raw = np.stack([a.T @ a for a in arrays])
+    scatter = raw - sums[:, :, None] * sums[:, None, :] / n[:, None, None]
+    diag_raw = np.diagonal(raw, axis1=1, axis2=2)
+    diag = np.diagonal(scatter, axis1=1, axis2=2)
+    for h in np.flatnonzero(~np.all(diag * _ONE_PASS_MAX_RATIO > diag_raw, axis=1)).tolist():
+        a = arrays[h]
+        y = a - sums[h] / n[h]
+        ys = np.ones(a.shape[0]) @ y
+        scatter[h] = y.T @ y - np.outer(ys, ys) / n[h]
+    return sums, (scatter + scatter.transpose(0, 2, 1)) / 2.0
 
 
 def _check_center(center: object, p: int) -> np.ndarray:
