@@ -177,9 +177,15 @@ def ut_igsp_from_testers(
             return [0] * len(keys)
     elif hasattr(inv_tester, "variant_masks"):  # batched (vectorised) answers
         variant_masks = inv_tester.variant_masks
+        counts: dict[tuple[int, int], int] = {}
 
         def terms(keys: list[tuple[int, int]]) -> list[int]:
-            return [mask.bit_count() for mask in variant_masks(keys)]
+            try:  # the usual case in the search: every term seen before
+                return [counts[key] for key in keys]
+            except KeyError:
+                for key, mask in zip(keys, variant_masks(keys), strict=True):
+                    counts[key] = mask.bit_count()
+                return [counts[key] for key in keys]
     else:
         variant_mask = inv_tester.variant_mask
 
