@@ -701,10 +701,15 @@ def write_outputs(
     summary: Sequence[Mapping[str, Any]],
     markdown: str,
     extra: Mapping[str, Any] | None = None,
+    csv: bool = True,
 ) -> list[Path]:
-    """``docs/benchmarks/<name>.json|.csv|.md`` (the PNGs are written by the scripts)."""
+    """``docs/benchmarks/<name>.json|_runs.csv|.md`` (the PNGs are written by the scripts).
+
+    ``csv=False`` skips the CSV copy of the records (they are in the JSON too); the Sachs part uses
+    it so that no tracked ``sachs*.csv`` can be mistaken for a committed copy of the data.
+    """
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    paths = [OUT_DIR / f"{name}.json", OUT_DIR / f"{name}.csv", OUT_DIR / f"{name}.md"]
+    paths = [OUT_DIR / f"{name}.json", OUT_DIR / f"{name}_runs.csv", OUT_DIR / f"{name}.md"]
     write_json(
         paths[0],
         {
@@ -716,8 +721,11 @@ def write_outputs(
             **(extra or {}),
         },
     )
-    write_csv(paths[1], records)
-    paths[2].write_text(markdown.rstrip() + "\n")
+    if csv:
+        write_csv(paths[1], records)
+    else:
+        paths.pop(1)
+    paths[-1].write_text(markdown.rstrip() + "\n")
     return paths
 
 

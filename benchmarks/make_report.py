@@ -65,7 +65,7 @@ def main(argv=None) -> int:
         "Shiragur & Uhler, NeurIPS 2024, arXiv:2411.00213) and compares causalmix with the published "
         "reference pipeline (scikit-learn + causaldag 0.1a163 UT-IGSP) on identical data. Every "
         "number and plot below was produced by the committed scripts in `benchmarks/`; the raw "
-        "per-run results are next to the plots in `docs/benchmarks/` (`.json`, `.csv`).",
+        "per-run results are next to the plots in `docs/benchmarks/` (`.json`, and `_runs.csv` except for Sachs).",
         "",
         "**Reproduce**: `make bench` (quick grids, minutes) or `make bench-full` (full grids, hours), "
         "i.e. `.venv/bin/python benchmarks/run_all.py --quick|--full [--jobs 2]`; one part: "

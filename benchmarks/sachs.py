@@ -243,7 +243,7 @@ def main(argv=None) -> int:
         "configs": [{"name": c.name, "method": c.method.key(), "log": c.log} for c in CONFIGS],
     }
     paths = C.write_outputs(
-        NAME, header, config, records, summary, markdown(summary, records, cfg, header)
+        NAME, header, config, records, summary, markdown(summary, records, cfg, header), csv=False
     )
     C.finish([*paths, png], header)
     return 0
