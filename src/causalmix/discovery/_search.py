@@ -54,6 +54,22 @@ class _Memo:
     def __init__(self) -> None:
         self.reversals: dict[tuple[int, int, int], tuple[int, int]] = {}
         self.neighbours: dict[Parents, list[State]] = {}
+        self.moves: dict[Parents, list[tuple[int, int, Parents]]] = {}  # precomputed (starts)
+
+
+def _reversal_moves(parents: Parents, ci: CITester, memo: _Memo) -> list[tuple[int, int, Parents]]:
+    """``(i, j, new parents)`` for every covered arc ``i -> j``, in covered-arc order."""
+    moves = []
+    reversals = memo.reversals
+    for i, j in _covered_arcs(parents):
+        key = (i, j, parents[i])
+        pair = reversals.get(key)
+        if pair is None:
+            pair = reversals[key] = _reversal(parents[i], i, j, ci)
+        new = list(parents)
+        new[i], new[j] = pair
+        moves.append((i, j, tuple(new)))
+    return moves
 
 
 def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo) -> list[State]:
@@ -63,15 +79,9 @@ def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo)
     are requested in one batch (the testers cache them, so the state does not carry them).
     """
     parents, (arcs, total) = state
-    moves = []
-    for i, j in _covered_arcs(parents):
-        key = (i, j, parents[i])
-        pair = memo.reversals.get(key)
-        if pair is None:
-            pair = memo.reversals[key] = _reversal(parents[i], i, j, ci)
-        new = list(parents)
-        new[i], new[j] = pair
-        moves.append((i, j, tuple(new)))
+    moves = memo.moves.pop(parents, None)
+    if moves is None:
+        moves = _reversal_moves(parents, ci, memo)
     if not moves:
         return []
     t = terms(
@@ -203,13 +213,19 @@ def search(
         for run, child in enumerate(children)
     ]
     starts = imaps(perms)
-    t = terms([key for parents in starts for key in enumerate(parents)])
     memo = _Memo()
+    # the starts' terms and those of their reversal neighbours (every run expands its start)
+    # in one batch
+    keys = [key for parents in starts for key in enumerate(parents)]
+    for parents in starts:
+        moves = memo.moves[parents] = _reversal_moves(parents, ci, memo)
+        keys += [key for i, j, new in moves for key in ((i, new[i]), (j, new[j]))]
+    t = terms(keys)
     results = []
     for run, (child, perm, parents) in enumerate(zip(children, perms, starts, strict=True)):
         arcs = sum(pa.bit_count() for pa in parents)
-        start = (parents, (arcs, sum(t[run * n_nodes : (run + 1) * n_nodes])))
-        result = _dfs(start, ci, terms, depth, child, memo)
+        state0 = (parents, (arcs, sum(t[run * n_nodes : (run + 1) * n_nodes])))
+        result = _dfs(state0, ci, terms, depth, child, memo)
         logger.debug("run %d: start order %s, score %s", run, perm, result[1])
         results.append(result)
 

@@ -185,8 +185,8 @@ class GaussianInvarianceTester:
     def _wald_table(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Wald bounds for ``m = 1 .. width`` regressors as ``(width, K - 1)`` arrays (cached)."""
         if self._w_table[0].shape[0] < width:
-            bounds = [self._wald_bounds(m) for m in range(1, width + 1)]
-            self._w_table = (np.stack([b[0] for b in bounds]), np.stack([b[1] for b in bounds]))
+            m = np.arange(1.0, width + 1.0)[:, None]
+            self._w_table = two_sided_f_bounds(self.alpha / 2.0, m, self._nb + self._nk - m)
         return self._w_table
 
     def _pvalues(
