@@ -86,12 +86,13 @@ N_RUNS = 5
 EXPLAIN_TOL = 1e-9  # a disagreement is "explained" when a p-value is this close to its threshold
 # the interventions: single-node *hard* interventions, X_t ~ N(INTERVENTION_MEAN, INTERVENTION_VAR)
 INTERVENTION = {"kind": "hard", "mean": 2.0, "var": 0.5}
-BATCH = (
+SERVER = (  # the reference driver as a long-lived subprocess: one job path per stdin line
     "import sys\n"
     "sys.path.insert(0, sys.argv[1])\n"
     "import run_reference\n"
-    "for job in sys.argv[2:]:\n"
-    "    run_reference.main(['utigsp', '--job', job])\n"
+    "for line in sys.stdin:\n"
+    "    run_reference.main(['utigsp', '--job', line.strip()])\n"
+    "    print('JOB-DONE', flush=True)\n"
 )
 
 
@@ -172,41 +173,40 @@ def ensure_reference(force_check: bool) -> None:
     subprocess.run(["bash", str(REF_DIR / "setup_env.sh")], check=True)
 
 
-def run_reference(
-    case: Case, seeds: list[int], data: dict[int, dict], workdir: Path
-) -> tuple[dict, dict]:
-    """All seeds of a case in one reference subprocess (its import takes ~6 s, never timed).
+class Reference:
+    """causaldag's driver in one long-lived subprocess (its import takes ~6 s and is never timed),
+    so that its runs can be interleaved with causalmix's, seed by seed."""
 
-    Per data seed: the measured run (search seed = data seed, decisions dumped) and
-    ``N_REF_ALT`` further runs with other search seeds (no dump, only their scores are used).
-    Returns ``(results by seed, extra scores by seed)``.
-    """
-    jobs = []
-    for seed in seeds:
-        npz = workdir / f"{case.name}_s{seed}.npz"
-        arrays = {f"setting_{k}": a for k, a in enumerate(data[seed]["datasets"])}
-        np.savez(npz, base=0, **arrays)
-        for r in range(1 + N_REF_ALT):
-            stem = f"{case.name}_s{seed}" + (f"_r{r}" if r else "")
-            job = {
-                "data": str(npz), "out": str(workdir / f"{stem}.json"),
-                "alpha_ci": ALPHA, "alpha_inv": ALPHA, "depth": DEPTH, "nruns": N_RUNS,
-                "seed": seed + 1000 * r, "threads": 1, "dump": r == 0,
-                "pass_base_as_setting": False,
-            }  # fmt: skip
-            path = workdir / f"{stem}.job.json"
-            path.write_text(json.dumps(job))
-            jobs.append(path)
-    subprocess.run([str(REF_PY), "-c", BATCH, str(REF_DIR), *map(str, jobs)], check=True)
-    main = {s: json.loads((workdir / f"{case.name}_s{s}.json").read_text()) for s in seeds}
-    extra = {
-        s: [
-            _ref_score(json.loads((workdir / f"{case.name}_s{s}_r{r}.json").read_text()))
-            for r in range(1, 1 + N_REF_ALT)
-        ]
-        for s in seeds
-    }
-    return main, extra
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [str(REF_PY), "-c", SERVER, str(REF_DIR)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+
+    def run(self, job: dict, path: Path) -> dict:
+        """Run one job (written to ``path``) and return the driver's JSON output."""
+        path.write_text(json.dumps(job))
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{path}\n")
+        self.proc.stdin.flush()
+        for line in self.proc.stdout:
+            if line.strip() == "JOB-DONE":
+                return json.loads(Path(job["out"]).read_text())
+        raise RuntimeError(f"the reference driver stopped (exit code {self.proc.wait()})")
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        if self.proc.wait() != 0:
+            raise RuntimeError(f"the reference driver failed (exit code {self.proc.returncode})")
+
+
+def _ref_job(npz: Path, out: Path, seed: int, dump: bool) -> dict:
+    return {
+        "data": str(npz), "out": str(out), "alpha_ci": ALPHA, "alpha_inv": ALPHA,
+        "depth": DEPTH, "nruns": N_RUNS, "seed": seed, "threads": 1, "dump": dump,
+        "pass_base_as_setting": False,
+    }  # fmt: skip
 
 
 def _ref_score(ref: dict) -> list[int]:
@@ -388,25 +388,37 @@ def evaluate(
 # --------------------------------------------------------------------------------------------
 # driver and summaries
 # --------------------------------------------------------------------------------------------
-def run_case(case: Case, seeds: list[int], repeats: int, workdir: Path) -> dict:
+def run_case(case: Case, seeds: list[int], repeats: int, ref: Reference, workdir: Path) -> dict:
+    """One case, seed by seed: causalmix timed ``repeats // 2`` times, the reference's measured
+    run, causalmix timed again (so both sides meet the same machine load), then the reference's
+    ``N_REF_ALT`` further search seeds (scores only, not timed)."""
     print(
         f"== {case.name}: p={case.p}, K={case.n_settings}, {case.rows} rows/setting, "
         f"{len(seeds)} seeds",
         flush=True,
     )
-    data = {s: simulate(case, s) for s in seeds}
-    # causalmix is timed half before and half after the reference subprocess, so that a change
-    # of the (shared) machine's load during the case affects both sides alike
+    data, ours, refs, ref_extra = {}, {}, {}, {}
     before = repeats // 2
-    ours = {s: run_ours(data[s]["datasets"], s, before) for s in seeds}
-    t0 = time.perf_counter()
-    refs, ref_extra = run_reference(case, seeds, data, workdir)
-    print(f"  reference subprocess: {time.perf_counter() - t0:.1f} s", flush=True)
     for s in seeds:
-        res, times = run_ours(data[s]["datasets"], s, repeats - before)
-        if before and not np.array_equal(res.adjacency, ours[s][0].adjacency):
+        data[s] = simulate(case, s)
+        npz = workdir / f"{case.name}_s{s}.npz"
+        np.savez(npz, base=0, **{f"setting_{k}": a for k, a in enumerate(data[s]["datasets"])})
+        res0, t0 = run_ours(data[s]["datasets"], s, before)
+        stem = workdir / f"{case.name}_s{s}"
+        refs[s] = ref.run(
+            _ref_job(npz, stem.with_suffix(".json"), s, True), stem.with_suffix(".job")
+        )
+        res, t1 = run_ours(data[s]["datasets"], s, repeats - before)
+        if res0 is not None and not np.array_equal(res.adjacency, res0.adjacency):
             raise RuntimeError("causalmix is not deterministic for a fixed random_state")
-        ours[s] = (res, ours[s][1] + times)
+        ours[s] = (res, t0 + t1)
+        ref_extra[s] = [
+            _ref_score(ref.run(
+                _ref_job(npz, workdir / f"{case.name}_s{s}_r{r}.json", s + 1000 * r, False),
+                workdir / f"{case.name}_s{s}_r{r}.job",
+            ))
+            for r in range(1, 1 + N_REF_ALT)
+        ]  # fmt: skip
     records = []
     for s in seeds:
         res, times = ours[s]
@@ -632,8 +644,8 @@ def markdown(result: dict) -> str:
         "## (c) Wall time",
         "",
         "causalmix: `ut_igsp(datasets, ...)` from the raw arrays (sufficient statistics, testers, "
-        f"search and I-CPDAG included), median of {m['repeats']} calls per seed (half before, half "
-        "after the reference's subprocess), in-process "
+        f"search and I-CPDAG included), median of {m['repeats']} calls per seed (half just before, "
+        "half just after the reference's run on the same seed), in-process "
         "`perf_counter`. Reference: the `unknown_target_igsp` call only (driver's `utigsp_s`: no "
         "start-up, data loading or sufficient statistics). Ratio = reference / causalmix per "
         "seed. Times: median [quartiles] over seeds.",
@@ -770,18 +782,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"reproduce with: {command.strip()}", flush=True)
     ensure_reference(args.setup)
 
-    # warm-up (imports, scipy special functions) so the first timed seed is not penalised
-    warm = simulate(Case("warm-up", 4, 2, 200, 0.5, None, 1, 1.0), 0)
-    run_ours(warm["datasets"], 0, 1)
-
     started, load_before = time.perf_counter(), _load()
     results = []
     with tempfile.TemporaryDirectory(prefix="utigsp_vs_cd_") as tmp:
+        ref = Reference()
+        # warm-up of both sides (imports, lazily initialised libraries), not recorded
+        warm = simulate(Case("warm-up", 4, 2, 200, 0.5, None, 1, 1.0), 0)
+        run_ours(warm["datasets"], 0, 1)
+        npz = Path(tmp) / "warm.npz"
+        np.savez(npz, base=0, **{f"setting_{k}": a for k, a in enumerate(warm["datasets"])})
+        ref_versions = ref.run(
+            _ref_job(npz, Path(tmp) / "warm.json", 0, True), Path(tmp) / "warm.job"
+        )["versions"]
         for c in cases:
             seeds = list(range(args.seeds or c.seeds))
-            results.append(run_case(c, seeds, args.repeats, Path(tmp)))
-        first = cases[0]
-        ref_versions = json.loads((Path(tmp) / f"{first.name}_s0.json").read_text())["versions"]
+            results.append(run_case(c, seeds, args.repeats, ref, Path(tmp)))
+        ref.close()
     ref_ver = ", ".join(f"{k} {v}" for k, v in ref_versions.items() if k != "python")
     result = {
         "meta": {
