@@ -36,11 +36,11 @@ from causalmix._validation import (
 )
 from causalmix.discovery._search import search
 from causalmix.discovery.permutations import _to_adjacency
-from causalmix.graphs import dag_to_icpdag
+from causalmix.graphs.icpdag import _icpdag_of_parents
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.invariance import GaussianInvarianceTester
 from causalmix.stats.suffstats import SufficientStatistics
-from causalmix.stats.testers import CITester, InvarianceTester, check_node_index
+from causalmix.stats.testers import CITester, InvarianceTester, check_node_index, mask_to_nodes
 
 __all__ = ["UTIGSPResult", "ut_igsp", "ut_igsp_from_statistics", "ut_igsp_from_testers"]
 
@@ -195,16 +195,17 @@ def ut_igsp_from_testers(
     (parents, score), run_scores = search(
         ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng, start=start, select=select
     )
-    targets = [set() for _ in range(n_components)]
+    target_masks = [0] * n_components  # bit v of target_masks[k]: v is a target of k
     if inv_tester is not None:
         for v, pa in enumerate(parents):
-            mask = inv_tester.variant_mask(v, pa)
-            for k in range(n_components):
-                if mask >> k & 1 and k != base:
-                    targets[k].add(v)
-    frozen = tuple(frozenset(t) for t in targets)
+            mask = inv_tester.variant_mask(v, pa) & ~(1 << base)
+            while mask:
+                low = mask & -mask
+                target_masks[low.bit_length() - 1] |= 1 << v
+                mask ^= low
+    frozen = tuple(frozenset(mask_to_nodes(t)) for t in target_masks)
     adjacency = _to_adjacency(parents)
-    icpdag = dag_to_icpdag(adjacency, [t for k, t in enumerate(frozen) if k != base])
+    icpdag = _icpdag_of_parents(parents, [t for k, t in enumerate(target_masks) if k != base])
     logger.info("UT-IGSP: score %s over %d runs, targets %s", score, n_runs, frozen)
     return UTIGSPResult(
         adjacency=adjacency,

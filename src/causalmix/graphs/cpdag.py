@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix.graphs.dag import check_adjacency
+from causalmix.graphs.dag import _from_row_masks, _row_masks, check_adjacency
 
 __all__ = ["apply_meek_rules", "dag_to_cpdag"]
 
@@ -29,36 +29,77 @@ def apply_meek_rules(pdag: object) -> np.ndarray:
     adjacent to d, c, b non-adjacent ⇒ ``a -> b``. Meek (1995) shows R1–R4 are sound and complete
     for a pattern plus background orientations.
     """
-    A = check_adjacency(pdag, "pdag").astype(bool)
-    p = A.shape[0]
-    eye = np.eye(p, dtype=bool)
+    A = check_adjacency(pdag, "pdag")
+    return _from_row_masks(_meek_closure(_row_masks(A)))
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def _meek_closure(rows: list[int]) -> list[int]:
+    """:func:`apply_meek_rules` on row bitmasks (bit ``j`` of ``rows[i]``: ``A[i, j] = 1``).
+
+    Works in rounds: every rule is evaluated on the graph as it stands at the start of the round,
+    then all the orientations found are applied at once (on an inconsistent input, where both
+    ``a -> b`` and ``b -> a`` would be forced, only the one with ``a < b`` is kept).
+    """
+    rows = list(rows)
+    p = len(rows)
+    full = (1 << p) - 1
+    cols = [0] * p  # cols[j]: the nodes i with A[i, j] (kept in step with rows)
+    for i, row in enumerate(rows):
+        bi = 1 << i
+        while row:
+            low = row & -row
+            cols[low.bit_length() - 1] |= bi
+            row ^= low
     while True:
-        D = A & ~A.T
-        U = A & A.T
-        adj = A | A.T
-        nonadj = ~adj & ~eye
-        Di = D.astype(np.int64)
-        # R1: some c with c -> a and c not adjacent to b
-        orient = U & ((Di.T @ nonadj.astype(np.int64)) > 0)
-        # R2: a -> c -> b
-        orient |= U & ((Di @ Di) > 0)
-        # R3 and R4 need pairs of intermediate nodes; p is small, loop over undirected edges
-        for a, b in zip(*np.nonzero(U & ~orient), strict=True):
-            mids = np.flatnonzero(U[a] & D[:, b])
-            if len(mids) >= 2 and np.any(nonadj[np.ix_(mids, mids)]):
-                orient[a, b] = True
-                continue
-            # R4: a - c -> d -> b, a adjacent to d, c not adjacent to b
-            for d in np.flatnonzero(D[:, b] & adj[a]):
-                if np.any(U[a] & D[:, d] & nonadj[:, b]):
-                    orient[a, b] = True
-                    break
-        if not orient.any():
-            return A.astype(np.int8)
-        # orient[a, b] and orient[b, a] can both fire only on an inconsistent input; keep the first
-        conflict = orient & orient.T
-        orient &= ~(conflict & np.tril(np.ones((p, p), dtype=bool)))
-        A = A & ~orient.T
+        und = [rows[i] & cols[i] for i in range(p)]  # i - j
+        d_in = [cols[j] & ~rows[j] for j in range(p)]  # i -> j, as the set of tails of j
+        d_out = [rows[i] & ~cols[i] for i in range(p)]
+        adj = [rows[i] | cols[i] for i in range(p)]
+        nonadj = [full & ~adj[i] & ~(1 << i) for i in range(p)]
+        orient = [0] * p  # orient[a] bit b: orient the undirected a - b as a -> b
+        found = False
+        for a in range(p):
+            ua = und[a]
+            rest = ua
+            while rest:
+                bb = rest & -rest
+                rest ^= bb
+                b = bb.bit_length() - 1
+                if d_in[a] & nonadj[b] or d_out[a] & d_in[b]:  # R1, R2
+                    orient[a] |= bb
+                    found = True
+                    continue
+                mids = ua & d_in[b]  # R3: a - c -> b and a - d -> b, c and d non-adjacent
+                if mids & (mids - 1) and any(nonadj[c] & mids for c in _bits(mids)):
+                    orient[a] |= bb
+                    found = True
+                    continue
+                # R4: a - c -> d -> b, a adjacent to d, c not adjacent to b
+                for d in _bits(d_in[b] & adj[a]):
+                    if ua & d_in[d] & nonadj[b]:
+                        orient[a] |= bb
+                        found = True
+                        break
+        if not found:
+            return rows
+        # orient[a, b] and orient[b, a] can both fire only on an inconsistent input; keep a < b
+        for a in range(1, p):
+            for b in _bits(orient[a] & ((1 << a) - 1)):
+                if orient[b] >> a & 1:
+                    orient[a] &= ~(1 << b)
+        for a in range(p):  # a -> b: drop b -> a
+            for b in _bits(orient[a]):
+                rows[b] &= ~(1 << a)
+                cols[a] &= ~(1 << b)
 
 
 def dag_to_cpdag(dag: object) -> np.ndarray:

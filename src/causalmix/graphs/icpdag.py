@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 from causalmix._validation import check_node_set
-from causalmix.graphs.cpdag import apply_meek_rules
-from causalmix.graphs.dag import check_dag
+from causalmix.graphs.cpdag import _bits, _meek_closure
+from causalmix.graphs.dag import _from_row_masks, _row_masks, check_dag
 
 __all__ = ["dag_to_icpdag"]
 
@@ -41,21 +41,38 @@ def dag_to_icpdag(dag: object, targets: Iterable[Iterable[int]]) -> np.ndarray:
     edge with exactly one endpoint in some target set (Hauser & Bühlmann 2012). The essential graph
     keeps those arcs and the v-structure arcs directed and closes the rest under Meek's rules.
     """
-    A = check_dag(dag).astype(bool)
+    A = check_dag(dag)
     p = A.shape[0]
     sets = [check_node_set(t, p, name=f"targets[{k}]") for k, t in enumerate(targets)]
-    # arcs into a collider with a non-adjacent co-parent are v-structure arcs
-    adj = A | A.T
-    keep = np.zeros_like(A)
-    for c in range(p):
-        pa = np.flatnonzero(A[:, c])
-        if len(pa) >= 2:
-            sub = ~adj[np.ix_(pa, pa)]
-            np.fill_diagonal(sub, False)
-            keep[pa[sub.any(axis=1)], c] = True
-    for t in sets:
-        member = np.zeros(p, dtype=bool)
-        member[list(t)] = True
-        keep |= A & (member[:, None] ^ member[None, :])
-    pdag = adj & ~(keep.T)
-    return apply_meek_rules(pdag.astype(np.int8))
+    masks = [sum(1 << v for v in t) for t in sets]
+    return _icpdag_of_parents(_row_masks(A.T), masks)
+
+
+def _icpdag_of_parents(parents: Sequence[int], targets: Sequence[int]) -> np.ndarray:
+    """:func:`dag_to_icpdag` of an (unvalidated) DAG given as parent bitmasks (bit ``u`` of
+    ``parents[v]``: ``u -> v``) for target sets given as node bitmasks."""
+    p = len(parents)
+    children = [0] * p
+    for v, pa in enumerate(parents):
+        bv = 1 << v
+        while pa:
+            low = pa & -pa
+            children[low.bit_length() - 1] |= bv
+            pa ^= low
+    adj = [children[v] | parents[v] for v in range(p)]
+    # keep[c]: the parents a of c whose arc a -> c stays directed — v-structure arcs (a collider
+    # with a non-adjacent co-parent) and arcs with exactly one endpoint in some target set
+    keep = [0] * p
+    for c, pa in enumerate(parents):
+        if pa & (pa - 1):
+            for a in _bits(pa):
+                if pa & ~adj[a] & ~(1 << a):
+                    keep[c] |= 1 << a
+    targets = [t for t in targets if t]
+    if targets:
+        for c, pa in enumerate(parents):
+            if pa:
+                for t in targets:
+                    keep[c] |= pa & (~t if t >> c & 1 else t)
+    # the skeleton with both directions, minus the reverse of every kept arc
+    return _from_row_masks(_meek_closure([adj[x] & ~keep[x] for x in range(p)]))
