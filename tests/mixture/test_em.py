@@ -16,9 +16,9 @@ from sklearn.mixture import GaussianMixture
 from causalmix.mixture import GaussianMixtureFit, fit_mixture
 from causalmix.mixture._gaussian import (
     _compute_precision_cholesky,
+    _Data,
     _estimate_gaussian_parameters,
     _estimate_log_gaussian_prob,
-    _Moments,
 )
 from tests.mixture.conftest import blobs
 
@@ -40,6 +40,23 @@ def test_log_gaussian_prob_matches_scipy():
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.parametrize("budget", [10**9, 0])  # stored row features, and the chunked path
+def test_feature_log_prob_matches_the_exact_form(monkeypatch, budget):
+    """The expanded quadratic form of ``_Data.log_prob_t`` against the Cholesky form, including a
+    near-degenerate component (variance at the reg_covar floor) as do-interventions produce."""
+    monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_BUDGET", budget)
+    monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_CHUNK", 7)
+    rng = np.random.default_rng(4)
+    X = 3.0 * rng.standard_normal((50, 3))
+    X -= X.mean(axis=0)
+    means = np.vstack([rng.standard_normal((2, 3)), [[2.0, 0.0, -1.0]]])
+    covs = np.stack([_random_spd(3, rng), _random_spd(3, rng), np.diag([1e-6, 1.0, 2.0])])
+    U = _compute_precision_cholesky(covs)
+    got = _Data(X).log_prob_t(means, U)
+    want = _estimate_log_gaussian_prob(X, means, U).T
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
+
+
 def test_precision_cholesky_inverts_covariance():
     rng = np.random.default_rng(2)
     covs = np.stack([_random_spd(4, rng) for _ in range(3)])
@@ -54,14 +71,14 @@ def test_precision_cholesky_failure_advises_reg_covar():
         _compute_precision_cholesky(bad)
 
 
-@pytest.mark.parametrize("budget", [10**9, 0])  # stored outer products, and the chunked path
+@pytest.mark.parametrize("budget", [10**9, 0])  # stored row features, and the chunked path
 def test_m_step_matches_weighted_numpy(monkeypatch, budget):
     monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_BUDGET", budget)
     monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_CHUNK", 7)
     rng = np.random.default_rng(3)
     X = rng.standard_normal((40, 3))
     resp = rng.dirichlet(np.ones(2), size=40)
-    nk, means, covs = _estimate_gaussian_parameters(X, resp, 0.1, _Moments(X))
+    nk, means, covs = _estimate_gaussian_parameters(_Data(X), resp, 0.1)
     for c in range(2):
         w = resp[:, c]
         np.testing.assert_allclose(nk[c], w.sum())

@@ -4,6 +4,13 @@ The iteration is scikit-learn's ``GaussianMixture(covariance_type="full")``: the
 ``n_c`` by ``10 eps`` and adds ``reg_covar`` to every diagonal; convergence is an absolute change of
 the mean log-likelihood below ``tol``. Data are centred by the caller; means live in that frame.
 Public entry points are in :mod:`causalmix.mixture.em`.
+
+Inside EM both steps are one matrix product with the same per-row features
+``f(x) = (x_i x_j for i <= j, x, 1)`` (:class:`_Data`, component-major layout ``(K, N)``):
+the E-step's ``log N(x; mu, Sigma) = cᵀ f(x)`` for a coefficient vector ``c`` of the precision,
+and the M-step's weighted sums ``sum_n r_nc f(x_n)`` hold ``n_c``, ``sum r x`` and
+``sum r x xᵀ`` at once. On centred data with ``reg_covar`` on the diagonal the expanded quadratic
+form loses at most about ``eps ||Sigma⁻¹|| ||x||²`` to cancellation, far below the EM tolerance.
 """
 
 from __future__ import annotations
@@ -15,8 +22,8 @@ from scipy.linalg import lapack
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
 _EPS = 10.0 * np.finfo(np.float64).eps  # scikit-learn's floor on n_c
-_MOMENT_BUDGET = 2**23  # floats (64 MB) of stored outer products before chunking
-_MOMENT_CHUNK = 2048
+_MOMENT_BUDGET = 2**23  # floats (64 MB) of stored row features before chunking
+_MOMENT_CHUNK = 4096
 
 
 class _Params(NamedTuple):
@@ -38,9 +45,28 @@ class _EMResult(NamedTuple):
 
 def _normalise_log(weighted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise log-sum-exp of ``log pi_c + log N_c(x)``; returns (log p(x), log responsibilities)."""
-    top = weighted.max(axis=1, keepdims=True)
-    log_norm = np.log(np.exp(weighted - top).sum(axis=1)) + top[:, 0]
+    log_norm = _logsumexp_t(weighted.T)
     return log_norm, weighted - log_norm[:, None]
+
+
+def _logsumexp_t(weighted_t: np.ndarray) -> np.ndarray:
+    """Column-wise log-sum-exp of (K, N), not modifying the input."""
+    top = weighted_t.max(axis=0)
+    return np.log(np.exp(weighted_t - top).sum(axis=0)) + top
+
+
+def _normalise_t(weighted_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise log-sum-exp of ``weighted_t`` (K, N), overwritten; returns (log p(x), resp).
+
+    Component-major: every reduction runs over the short first axis as element-wise operations
+    on contiguous rows of length N, and the responsibilities come from the same exponentials.
+    """
+    top = weighted_t.max(axis=0)
+    weighted_t -= top
+    np.exp(weighted_t, out=weighted_t)
+    total = weighted_t.sum(axis=0)
+    weighted_t /= total
+    return np.log(total) + top, weighted_t
 
 
 def _estimate_log_gaussian_prob(
@@ -49,7 +75,8 @@ def _estimate_log_gaussian_prob(
     """``log N(x_i; mu_c, Sigma_c)``, shape (N, K), in one batched matrix product.
 
     With ``U_c`` the upper Cholesky factor of the precision, ``(x - mu)ᵀ Sigma⁻¹ (x - mu) =
-    ||(x - mu) U_c||²`` and ``log det Sigma_c⁻¹ = 2 sum log diag U_c``.
+    ||(x - mu) U_c||²`` and ``log det Sigma_c⁻¹ = 2 sum log diag U_c``. This form is exact for
+    any data (no cancellation); EM on centred data uses the cheaper :meth:`_Data.log_prob_t`.
     """
     n, p = X.shape
     k = means.shape[0]
@@ -62,52 +89,102 @@ def _estimate_log_gaussian_prob(
     return -0.5 * (p * _LOG_2PI + sq) + log_det
 
 
-class _Moments:
-    """Row-wise outer products ``x_i x_iᵀ`` (upper triangle) of centred data, for fast M-steps.
+class _Data:
+    """Centred data and its row features ``f(x) = (x_i x_j for i <= j, x, 1)``, for fast EM.
 
-    ``sum_i r_ic x_i x_iᵀ`` for all ``c`` is then one ``(K, N) @ (N, p(p+1)/2)`` product. The
-    products are stored when they fit in ``_MOMENT_BUDGET`` floats and recomputed chunk by chunk
-    otherwise.
+    Build it once per data matrix and pass it to :func:`_run_em`, :func:`_e_step` and
+    :func:`_params_from_resp` wherever the same rows are fitted repeatedly (model selection fits
+    many k on the same rows). The features are stored as a ``(T, N)`` array when they fit in
+    ``_MOMENT_BUDGET`` floats and recomputed in chunks of ``_MOMENT_CHUNK`` rows otherwise.
     """
 
     def __init__(self, X: np.ndarray) -> None:
         self.X = X
-        self.p = X.shape[1]
+        self.n, self.p = X.shape
         self.iu, self.ju = np.triu_indices(self.p)
-        n_terms = X.shape[0] * self.iu.size
-        self.stored = X[:, self.iu] * X[:, self.ju] if n_terms <= _MOMENT_BUDGET else None
+        self.n_features = self.iu.size + self.p + 1
+        stored = self.n * self.n_features <= _MOMENT_BUDGET
+        self.features_t = self._features_t(X) if stored else None
 
-    def weighted(self, resp: np.ndarray) -> np.ndarray:
-        """``sum_i r_ic x_i x_iᵀ``, shape (K, p, p)."""
-        if self.stored is not None:
-            tri = resp.T @ self.stored
-        else:
-            tri = np.zeros((resp.shape[1], self.iu.size))
-            for start in range(0, self.X.shape[0], _MOMENT_CHUNK):
-                xs = self.X[start : start + _MOMENT_CHUNK]
-                tri += resp[start : start + _MOMENT_CHUNK].T @ (xs[:, self.iu] * xs[:, self.ju])
-        out = np.empty((resp.shape[1], self.p, self.p))
-        out[:, self.iu, self.ju] = tri
-        out[:, self.ju, self.iu] = tri
+    def _features_t(self, X: np.ndarray) -> np.ndarray:
+        t = self.iu.size
+        out = np.empty((self.n_features, X.shape[0]))
+        XT = X.T
+        np.multiply(XT[self.iu], XT[self.ju], out=out[:t])
+        out[t : t + self.p] = XT
+        out[-1] = 1.0
+        return out
+
+    def _blocks(self):
+        """(row slice, features (T, rows)) over the data."""
+        if self.features_t is not None:
+            yield slice(0, self.n), self.features_t
+            return
+        for start in range(0, self.n, _MOMENT_CHUNK):
+            rows = slice(start, min(start + _MOMENT_CHUNK, self.n))
+            yield rows, self._features_t(self.X[rows])
+
+    def log_prob_t(self, means: np.ndarray, precisions_cholesky: np.ndarray) -> np.ndarray:
+        """``log N(x_n; mu_c, Sigma_c)``, component-major (K, N): one ``(K, T) @ (T, N)`` product.
+
+        ``-0.5 (x - mu)ᵀ P (x - mu) = -0.5 xᵀ P x + (P mu)ᵀ x - 0.5 muᵀ P mu`` with
+        ``P = U Uᵀ``; off-diagonal entries of ``P`` count twice in ``xᵀ P x``.
+        """
+        U = precisions_cholesky
+        precision = U @ U.transpose(0, 2, 1)
+        h = np.einsum("kij,kj->ki", precision, means)
+        log_det = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
+        coef = np.empty((means.shape[0], self.n_features))
+        t = self.iu.size
+        coef[:, :t] = precision[:, self.iu, self.ju] * np.where(self.iu == self.ju, -0.5, -1.0)
+        coef[:, t : t + self.p] = h
+        coef[:, -1] = log_det - 0.5 * (np.einsum("ki,ki->k", h, means) + self.p * _LOG_2PI)
+        if self.features_t is not None:
+            return coef @ self.features_t
+        out = np.empty((means.shape[0], self.n))
+        for rows, feats in self._blocks():
+            out[:, rows] = coef @ feats
+        return out
+
+    def weighted_sums(self, resp_t: np.ndarray) -> np.ndarray:
+        """``sum_n r_cn f(x_n)``, shape (K, T), from responsibilities (K, N)."""
+        if self.features_t is not None:
+            return resp_t @ self.features_t.T
+        out = np.zeros((resp_t.shape[0], self.n_features))
+        for rows, feats in self._blocks():
+            out += resp_t[:, rows] @ feats.T
         return out
 
 
+def _as_data(X: np.ndarray | _Data) -> _Data:
+    return X if isinstance(X, _Data) else _Data(X)
+
+
 def _estimate_gaussian_parameters(
-    X: np.ndarray, resp: np.ndarray, reg_covar: float, moments: _Moments | None = None
+    X: np.ndarray | _Data, resp: np.ndarray, reg_covar: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """M-step: (unnormalised weights ``n_c``, means, covariances) from responsibilities.
+    """M-step: (unnormalised weights ``n_c``, means, covariances) from responsibilities (N, K).
 
     ``Sigma_c = sum_i r_ic x_i x_iᵀ / n_c - mu_c mu_cᵀ + reg_covar I`` on centred data. The
     rounding error of this form is about ``eps |mu_c|²``, far below ``reg_covar`` once the data
     are centred (the mixture means are then of the order of the data's spread).
     """
-    nk = resp.sum(axis=0) + _EPS
-    means = (resp.T @ X) / nk[:, None]
-    if moments is None:
-        moments = _Moments(X)
-    covariances = moments.weighted(resp) / nk[:, None, None]
+    return _m_step_t(_as_data(X), np.ascontiguousarray(resp.T), reg_covar)
+
+
+def _m_step_t(
+    data: _Data, resp_t: np.ndarray, reg_covar: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_estimate_gaussian_parameters` from component-major responsibilities (K, N)."""
+    sums = data.weighted_sums(resp_t)
+    t, p = data.iu.size, data.p
+    nk = sums[:, -1] + _EPS
+    means = sums[:, t : t + p] / nk[:, None]
+    covariances = np.empty((resp_t.shape[0], p, p))
+    covariances[:, data.iu, data.ju] = sums[:, :t]
+    covariances[:, data.ju, data.iu] = sums[:, :t]
+    covariances /= nk[:, None, None]
     covariances -= means[:, :, None] * means[:, None, :]
-    p = X.shape[1]
     covariances.reshape(-1, p * p)[:, :: p + 1] += reg_covar
     return nk, means, covariances
 
@@ -135,47 +212,64 @@ def _compute_precision_cholesky(covariances: np.ndarray) -> np.ndarray:
     return out
 
 
-def _params_from_resp(
-    X: np.ndarray, resp: np.ndarray, reg_covar: float, moments: _Moments | None = None
-) -> _Params:
-    nk, means, covariances = _estimate_gaussian_parameters(X, resp, reg_covar, moments)
+def _params_from_resp(X: np.ndarray | _Data, resp: np.ndarray, reg_covar: float) -> _Params:
+    """Parameters from responsibilities of shape (N, K)."""
+    return _params_from_resp_t(_as_data(X), np.ascontiguousarray(resp.T), reg_covar)
+
+
+def _params_from_resp_t(data: _Data, resp_t: np.ndarray, reg_covar: float) -> _Params:
+    nk, means, covariances = _m_step_t(data, resp_t, reg_covar)
     return _Params(nk / nk.sum(), means, covariances, _compute_precision_cholesky(covariances))
 
 
-def _e_step(X: np.ndarray, params: _Params) -> tuple[float, np.ndarray]:
-    """Mean log-likelihood and log-responsibilities, shape (N, K)."""
-    weighted = _estimate_log_gaussian_prob(X, params.means, params.precisions_cholesky)
-    weighted += np.log(params.weights)
-    log_norm, log_resp = _normalise_log(weighted)
+def _e_step_t(data: _Data, params: _Params) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean log-likelihood, ``log p(x_n)`` (N,) and responsibilities, component-major (K, N)."""
+    weighted = data.log_prob_t(params.means, params.precisions_cholesky)
+    weighted += np.log(params.weights)[:, None]
+    log_norm, resp_t = _normalise_t(weighted)
+    return _check_ll(log_norm), log_norm, resp_t
+
+
+def _check_ll(log_norm: np.ndarray) -> float:
     ll = float(log_norm.mean())
     if not np.isfinite(ll):
         raise ValueError(
             "the mixture log-likelihood is not finite (a component collapsed onto a point); "
             "increase reg_covar or use fewer components"
         )
-    return ll, log_resp
+    return ll
+
+
+def _e_step(X: np.ndarray | _Data, params: _Params) -> tuple[float, np.ndarray]:
+    """Mean log-likelihood and log-responsibilities, shape (N, K)."""
+    weighted = _as_data(X).log_prob_t(params.means, params.precisions_cholesky)
+    weighted += np.log(params.weights)[:, None]
+    log_norm = _logsumexp_t(weighted)
+    ll = _check_ll(log_norm)
+    weighted -= log_norm
+    return ll, weighted.T
 
 
 def _run_em(
-    X: np.ndarray, params: _Params, *, tol: float, reg_covar: float, max_iter: int
+    X: np.ndarray | _Data, params: _Params, *, tol: float, reg_covar: float, max_iter: int
 ) -> _EMResult:
     """EM iterations from ``params`` on centred data, scikit-learn's convergence rule.
 
     Iteration ``n`` evaluates ``l(theta_{n-1})`` in the E-step and computes ``theta_n``; it stops
     when ``|l(theta_{n-1}) - l(theta_{n-2})| < tol``. A final E-step gives ``l`` of the returned
-    ``theta``.
+    ``theta``. Pass a :class:`_Data` to reuse the row features across calls.
     """
-    moments = _Moments(X)
+    data = _as_data(X)
     history = []
     previous = -np.inf
     converged = False
     for _ in range(max_iter):
-        ll, log_resp = _e_step(X, params)
-        params = _params_from_resp(X, np.exp(log_resp), reg_covar, moments)
+        ll, _, resp_t = _e_step_t(data, params)
+        params = _params_from_resp_t(data, resp_t, reg_covar)
         history.append(ll)
         if abs(ll - previous) < tol:
             converged = True
             break
         previous = ll
-    final_ll, _ = _e_step(X, params)
+    final_ll, _, _ = _e_step_t(data, params)
     return _EMResult(params, final_ll, len(history), converged, np.asarray(history))

@@ -56,7 +56,7 @@ from causalmix._validation import (
     check_random_state,
     check_real,
 )
-from causalmix.mixture._gaussian import _e_step, _EMResult, _params_from_resp, _run_em
+from causalmix.mixture._gaussian import _Data, _e_step, _EMResult, _params_from_resp, _run_em
 from causalmix.mixture.em import GaussianMixtureFit, _initial_params, _to_fit
 from causalmix.mixture.split import grow
 
@@ -308,36 +308,36 @@ def _grown_sweep(
     subsample = sweep_size is not None and sweep_size < n
     Xs = Xc[rng.choice(n, size=sweep_size, replace=False)] if subsample else Xc
     sweep_fits, sweep_scores = _grow_until_worse(
-        Xs, max_components, criterion, patience, rng, settings
+        _Data(Xs), max_components, criterion, patience, rng, settings
     )
     if not subsample:
         return sweep_fits, sweep_scores, n
+    data = _Data(Xc)  # row features shared by every full-data fit below
     start_k = min(sweep_scores, key=sweep_scores.get)
     fits: dict[int, _EMResult] = {}
     scores: dict[int, float] = {}
     # downwards: warm refits of the subsample fits while the full-data criterion improves
     for k in range(start_k, 0, -1):
-        fits[k] = _run_em(Xc, sweep_fits[k].params, **settings)
-        scores[k] = _criterion(Xc, fits[k], criterion)
+        fits[k] = _run_em(data, sweep_fits[k].params, **settings)
+        scores[k] = _criterion(data, fits[k], criterion)
         if k < start_k and scores[k] >= scores[k + 1]:
             break
-    # upwards: grow on all rows from the best full-data fit (a warm refit can stall in a poor
-    # optimum on all rows; the grown fit replaces it when better)
+    # upwards: grow on all rows from the best full-data fit (a warm refit of the subsample's
+    # larger fit can stall in a poor optimum, e.g. when the subsample missed a small component
+    # and split a large one instead); stop at the first k that does not improve
     best = min(scores, key=scores.get)
-    current = fits[best]
     for k in range(best + 1, max_components + 1):
-        current = grow(Xc, current, rng=rng, **settings)
-        if k in fits and fits[k].log_likelihood >= current.log_likelihood:
-            current = fits[k]
-        fits[k] = current
-        scores[k] = _criterion(Xc, current, criterion)
-        if k - min(scores, key=scores.get) >= patience:
+        grown = grow(data, fits[k - 1], rng=rng, **settings)
+        if k not in fits or grown.log_likelihood > fits[k].log_likelihood:
+            fits[k] = grown
+            scores[k] = _criterion(data, grown, criterion)
+        if scores[k] >= scores[k - 1]:
             break
     return fits, sweep_scores, Xs.shape[0]
 
 
 def _grow_until_worse(
-    X: np.ndarray,
+    data: _Data,
     max_components: int,
     criterion: str,
     patience: int,
@@ -347,20 +347,21 @@ def _grow_until_worse(
     """Grow fits from k = 1 until the criterion has not improved for ``patience`` steps."""
     fits: dict[int, _EMResult] = {}
     scores: dict[int, float] = {}
-    start = _params_from_resp(X, np.ones((X.shape[0], 1)), settings["reg_covar"])
-    current = _run_em(X, start, **settings)
+    X = data.X
+    start = _params_from_resp(data, np.ones((X.shape[0], 1)), settings["reg_covar"])
+    current = _run_em(data, start, **settings)
     for k in range(1, max_components + 1):
         if k > 1:
-            current = grow(X, current, rng=rng, **settings)
+            current = grow(data, current, rng=rng, **settings)
         fits[k] = current
-        scores[k] = _criterion(X, current, criterion)
+        scores[k] = _criterion(data, current, criterion)
         if k - min(scores, key=scores.get) >= patience:
             break
     return fits, scores
 
 
-def _criterion(X: np.ndarray, result: _EMResult, criterion: str) -> float:
-    n, p = X.shape
+def _criterion(X: np.ndarray | _Data, result: _EMResult, criterion: str) -> float:
+    n, p = (X.X if isinstance(X, _Data) else X).shape
     k = result.params.weights.shape[0]
     n_params = (k - 1) + k * p + k * p * (p + 1) // 2
     bic = -2.0 * n * result.log_likelihood + n_params * np.log(n)
