@@ -46,19 +46,25 @@ Score = tuple[int, int]
 State = tuple[Parents, Score]
 
 
+# a covered-arc reversal i -> j of a state: (i, j, new parents, its key (i, j, pa(i)))
+Move = tuple[int, int, Parents, tuple[int, int, int]]
+
+
 class _Memo:
     """Search-wide caches (shared by the runs): covered-arc reversals keyed by ``(i, j, pa(i))``
-    — the result depends on nothing else since ``pa(j) = pa(i) ∪ {i}`` — and the scored
-    reversal neighbours of every state expanded so far (runs often meet on the same plateau)."""
+    — the result depends on nothing else since ``pa(j) = pa(i) ∪ {i}`` — and so is the score change
+    of the reversal; and the scored reversal neighbours of every state expanded so far (runs often
+    meet on the same plateau)."""
 
     def __init__(self) -> None:
         self.reversals: dict[tuple[int, int, int], tuple[int, int]] = {}
+        self.deltas: dict[tuple[int, int, int], Score] = {}  # score change of a reversal
         self.neighbours: dict[Parents, list[State]] = {}
-        self.moves: dict[Parents, list[tuple[int, int, Parents]]] = {}  # precomputed (starts)
+        self.moves: dict[Parents, list[Move]] = {}  # precomputed (starts)
 
 
-def _reversal_moves(parents: Parents, ci: CITester, memo: _Memo) -> list[tuple[int, int, Parents]]:
-    """``(i, j, new parents)`` for every covered arc ``i -> j``, in covered-arc order."""
+def _reversal_moves(parents: Parents, ci: CITester, memo: _Memo) -> list[Move]:
+    """``(i, j, new parents, key)`` for every covered arc ``i -> j``, in covered-arc order."""
     moves = []
     reversals = memo.reversals
     for i, j in _covered_arcs(parents):
@@ -68,40 +74,44 @@ def _reversal_moves(parents: Parents, ci: CITester, memo: _Memo) -> list[tuple[i
             pair = reversals[key] = _reversal(parents[i], i, j, ci)
         new = list(parents)
         new[i], new[j] = pair
-        moves.append((i, j, tuple(new)))
+        moves.append((i, j, tuple(new), key))
     return moves
 
 
 def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo) -> list[State]:
     """Every covered-arc reversal of ``state`` with its score, in covered-arc order.
 
-    A neighbour's score is the state's with the ``pa(i)``, ``pa(j)`` terms replaced; all the terms
-    are requested in one batch (the testers cache them, so the state does not carry them).
+    A neighbour's score is the state's plus the reversal's change, which depends only on the
+    reversal's key ``(i, j, pa(i))``: the ``pa(i)``, ``pa(j)`` terms replaced. The terms of the
+    reversals not seen before are requested in one batch (the testers cache them, so the state
+    does not carry them); the others were all computed with their first change.
     """
     parents, (arcs, total) = state
     moves = memo.moves.pop(parents, None)
     if moves is None:
         moves = _reversal_moves(parents, ci, memo)
-    if not moves:
-        return []
-    t = terms(
-        [
-            key
-            for i, j, new in moves
-            for key in ((i, parents[i]), (j, parents[j]), (i, new[i]), (j, new[j]))
-        ]
-    )
-    out = []
-    for q, (i, j, new) in enumerate(moves):
-        score = (
-            arcs
-            - parents[i].bit_count()
-            - parents[j].bit_count()
-            + new[i].bit_count()
-            + new[j].bit_count(),
-            total - t[4 * q] - t[4 * q + 1] + t[4 * q + 2] + t[4 * q + 3],
+    deltas = memo.deltas
+    fresh = [move for move in moves if move[3] not in deltas]
+    if fresh:
+        t = terms(
+            [
+                key
+                for i, j, new, _ in fresh
+                for key in ((i, parents[i]), (j, parents[j]), (i, new[i]), (j, new[j]))
+            ]
         )
-        out.append((new, score))
+        for q, (i, j, new, key) in enumerate(fresh):
+            deltas[key] = (
+                new[i].bit_count()
+                + new[j].bit_count()
+                - parents[i].bit_count()
+                - parents[j].bit_count(),
+                t[4 * q + 2] + t[4 * q + 3] - t[4 * q] - t[4 * q + 1],
+            )
+    out = []
+    for _, _, new, key in moves:
+        d_arcs, d_total = deltas[key]
+        out.append((new, (arcs + d_arcs, total + d_total)))
     return out
 
 
@@ -219,7 +229,7 @@ def search(
     keys = [key for parents in starts for key in enumerate(parents)]
     for parents in starts:
         moves = memo.moves[parents] = _reversal_moves(parents, ci, memo)
-        keys += [key for i, j, new in moves for key in ((i, new[i]), (j, new[j]))]
+        keys += [key for i, j, new, _ in moves for key in ((i, new[i]), (j, new[j]))]
     t = terms(keys)
     results = []
     for run, (child, perm, parents) in enumerate(zip(children, perms, starts, strict=True)):

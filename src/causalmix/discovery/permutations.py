@@ -288,6 +288,8 @@ def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[i
     Ties are broken by ``rng`` among the minimum-degree nodes listed in increasing order. Nodes
     sit in buckets by current degree, and neighbour masks only ever hold uneliminated nodes, so
     eliminating ``v`` touches only its neighbours: each gains the others (fill-in) and loses ``v``.
+    Once the remaining nodes form a clique (minimum degree = their number - 1) every later step
+    is a uniform draw among all of them and the fill-in bookkeeping stops.
     """
     p = len(neighbours)
     nbrs = list(neighbours)
@@ -297,10 +299,16 @@ def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[i
         buckets[d].add(v)
     order = []
     dmin = 0  # no non-empty bucket below dmin
-    for _ in range(p):
+    for left in range(p, 0, -1):
         while not buckets[dmin]:
             dmin += 1
         ties = buckets[dmin]
+        if dmin == left - 1:  # a clique: all the remaining nodes tie from now on
+            rest = sorted(ties)
+            while len(rest) > 1:
+                order.append(rest.pop(int(rng.integers(len(rest)))))
+            order.append(rest[0])
+            break
         if len(ties) > 1:
             ordered = sorted(ties)
             v = ordered[int(rng.integers(len(ordered)))]

@@ -68,6 +68,21 @@ logger = logging.getLogger(__name__)
 # variant_masks batches with more fresh queries than this are split by conditioning-set size
 _SPLIT_BATCH = 32
 
+# Critical values of the two F tests depend only on the level and the sample sizes, so testers on
+# statistics of equal sizes (every base of a mixture, repeated fits) share them. Keyed by
+# ``(level, n_base, n_others)``; the Wald table holds rows ``m = 1, 2, ...`` computed so far.
+_F_BOUNDS: dict[tuple[float, float, tuple[float, ...]], tuple[np.ndarray, np.ndarray]] = {}
+_W_TABLES: dict[tuple[float, float, tuple[float, ...]], tuple[np.ndarray, np.ndarray]] = {}
+_BOUNDS_CACHE_SIZE = 256  # entries per cache; it is emptied when full
+
+
+def _remember(cache: dict, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
+    if len(cache) >= _BOUNDS_CACHE_SIZE:
+        cache.clear()
+    for a in value:
+        a.setflags(write=False)
+    cache[key] = value
+
 
 @dataclass(frozen=True)
 class InvarianceTestResult:
@@ -153,9 +168,16 @@ class GaussianInvarianceTester:
         # decisions compare W and R with the critical values of the two-sided F tests at level
         # alpha / 2 (the same rule as comparing their p-values, without evaluating F's cdf)
         self._nb, self._nk = float(self._n[self.base]), self._n[self._others]
-        self._f_bounds = two_sided_f_bounds(self.alpha / 2.0, self._nb - 1.0, self._nk - 1.0)
-        self._w_bounds: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._w_table = (np.empty((0, len(self._others))), np.empty((0, len(self._others))))
+        self._bounds_key = (self.alpha / 2.0, self._nb, tuple(self._nk.tolist()))
+        f_bounds = _F_BOUNDS.get(self._bounds_key)
+        if f_bounds is None:
+            f_bounds = two_sided_f_bounds(self.alpha / 2.0, self._nb - 1.0, self._nk - 1.0)
+            _remember(_F_BOUNDS, self._bounds_key, f_bounds)
+        self._f_bounds = f_bounds
+        self._w_table = _W_TABLES.get(self._bounds_key) or (
+            np.empty((0, len(self._others))),
+            np.empty((0, len(self._others))),
+        )
 
     def with_base(self, base: int, alpha: float | None = None) -> GaussianInvarianceTester:
         """A tester for another base (and optionally level) sharing the regression cache."""
@@ -176,17 +198,23 @@ class GaussianInvarianceTester:
         return reg
 
     def _wald_bounds(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        bounds = self._w_bounds.get(m)
-        if bounds is None:
-            bounds = two_sided_f_bounds(self.alpha / 2.0, m, self._nb + self._nk - m)
-            self._w_bounds[m] = bounds
-        return bounds
+        lo, hi = self._wald_table(m)
+        return lo[m - 1], hi[m - 1]
 
     def _wald_table(self, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """Wald bounds for ``m = 1 .. width`` regressors as ``(width, K - 1)`` arrays (cached)."""
-        if self._w_table[0].shape[0] < width:
-            m = np.arange(1.0, width + 1.0)[:, None]
-            self._w_table = two_sided_f_bounds(self.alpha / 2.0, m, self._nb + self._nk - m)
+        """Wald bounds for ``m = 1 .. width`` (or more) regressors as ``(rows, K - 1)`` arrays.
+
+        Rows are computed once per level and sample sizes (shared by testers through a module
+        cache) and only the missing ones are added when a wider table is needed.
+        """
+        lo, hi = self._w_table
+        have = lo.shape[0]
+        if have < width:
+            m = np.arange(have + 1.0, width + 1.0)[:, None]
+            new_lo, new_hi = two_sided_f_bounds(self.alpha / 2.0, m, self._nb + self._nk - m)
+            table = (np.concatenate([lo, new_lo]), np.concatenate([hi, new_hi]))
+            _remember(_W_TABLES, self._bounds_key, table)
+            self._w_table = table
         return self._w_table
 
     def _pvalues(
