@@ -314,7 +314,7 @@ class MixtureUTIGSP(BaseEstimator):
 
         # 3. per-component statistics
         if self.statistics == "weighted":
-            stats = component_statistics(X, mixture)
+            stats = component_statistics(X, mixture, responsibilities=resp)
         else:
             stats = resampled_statistics(mixture, n // K, random_state=rng)
         self.statistics_ = stats

@@ -26,6 +26,8 @@ def test_weighted_statistics_match_responsibilities(fitted):
     np.testing.assert_allclose(np.sort(stats.n), [300, 300, 300], atol=5.0)
     # the fit's means come from the E-step before its last M-step; converged to tol=1e-3
     np.testing.assert_allclose(stats.means, fit.means, atol=1e-2)
+    given = component_statistics(X, fit, responsibilities=fit.predict_proba(X))
+    np.testing.assert_allclose(given.grams, stats.grams)
 
 
 def test_resampled_statistics(fitted):
@@ -49,6 +51,8 @@ def test_statistics_errors(fitted):
         resampled_statistics(fit, 1)
     with pytest.raises(ValueError, match="must have 2 columns"):
         component_statistics(np.zeros((5, 3)), fit)
+    with pytest.raises(ValueError, match=r"responsibilities must have shape \(N, K\) = \(900, 3\)"):
+        component_statistics(X, fit, responsibilities=np.ones((900, 2)))
 
 
 def test_resampled_statistics_reproduce_a_correlated_covariance():

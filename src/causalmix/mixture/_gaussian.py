@@ -72,21 +72,24 @@ def _normalise_t(weighted_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _estimate_log_gaussian_prob(
     X: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray
 ) -> np.ndarray:
-    """``log N(x_i; mu_c, Sigma_c)``, shape (N, K), in one batched matrix product.
+    """``log N(x_i; mu_c, Sigma_c)``, shape (N, K) (a transposed view of a (K, N) array).
 
     With ``U_c`` the upper Cholesky factor of the precision, ``(x - mu)ᵀ Sigma⁻¹ (x - mu) =
-    ||(x - mu) U_c||²`` and ``log det Sigma_c⁻¹ = 2 sum log diag U_c``. This form is exact for
-    any data (no cancellation); EM on centred data uses the cheaper :meth:`_Data.log_prob_t`.
+    ||(x - mu) U_c||²`` and ``log det Sigma_c⁻¹ = 2 sum log diag U_c``; all components in one
+    ``(K p, p) @ (p, N)`` product. This form is exact for any data (no cancellation); EM on
+    centred data uses the cheaper :meth:`_Data.log_prob_t`.
     """
     n, p = X.shape
     k = means.shape[0]
-    stacked = precisions_cholesky.transpose(1, 0, 2).reshape(p, k * p)  # [U_1 | ... | U_K]
-    y = X @ stacked
-    y -= np.einsum("ki,kij->kj", means, precisions_cholesky).reshape(k * p)
-    y = y.reshape(n, k, p)
-    sq = np.einsum("nkj,nkj->nk", y, y)
+    stacked = precisions_cholesky.transpose(0, 2, 1).reshape(k * p, p)  # rows: columns of U_c
+    y = stacked @ X.T
+    y -= np.einsum("ki,kij->kj", means, precisions_cholesky).reshape(k * p, 1)
+    y *= y
+    sq = y.reshape(k, p, n).sum(axis=1)
     log_det = np.log(np.diagonal(precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
-    return -0.5 * (p * _LOG_2PI + sq) + log_det
+    sq *= -0.5
+    sq += (log_det - 0.5 * p * _LOG_2PI)[:, None]
+    return sq.T
 
 
 class _Data:

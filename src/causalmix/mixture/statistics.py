@@ -25,7 +25,10 @@ __all__ = ["component_statistics", "resampled_statistics"]
 
 
 def component_statistics(
-    X: object, mixture: GaussianMixtureFit, center: np.ndarray | None = None
+    X: object,
+    mixture: GaussianMixtureFit,
+    center: np.ndarray | None = None,
+    responsibilities: np.ndarray | None = None,
 ) -> SufficientStatistics:
     """Responsibility-weighted sufficient statistics of every mixture component.
 
@@ -36,6 +39,8 @@ def component_statistics(
     mixture : GaussianMixtureFit
     center : ndarray of shape (p,), optional
         Common centring vector of the Grams; defaults to the mean of ``X``.
+    responsibilities : ndarray of shape (N, K), optional
+        ``mixture.predict_proba(X)`` when the caller already has it (saves an E-step).
 
     Returns
     -------
@@ -52,8 +57,14 @@ def component_statistics(
     """
     if not isinstance(mixture, GaussianMixtureFit):
         raise TypeError(f"mixture must be a GaussianMixtureFit, got {type(mixture).__name__}")
-    resp = mixture.predict_proba(X)
-    return SufficientStatistics.from_responsibilities(X, resp, center=center)
+    if responsibilities is None:
+        responsibilities = mixture.predict_proba(X)
+    elif np.shape(responsibilities) != (np.shape(X)[0], mixture.n_components):
+        raise ValueError(
+            f"responsibilities must have shape (N, K) = ({np.shape(X)[0]}, "
+            f"{mixture.n_components}), got {np.shape(responsibilities)}"
+        )
+    return SufficientStatistics.from_responsibilities(X, responsibilities, center=center)
 
 
 def resampled_statistics(
