@@ -744,8 +744,53 @@ def common_args(description: str):
     g.add_argument("--full", action="store_true", help="the full grid (hours; the default)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes (at most 2), default 1")
     ap.add_argument("--seeds", type=int, default=None, help="override the number of seeds")
+    ap.add_argument(
+        "--log2n", default=None, help="override N: comma-separated powers of two, e.g. 12,14,16"
+    )
+    ap.add_argument("--p", default=None, help="override p: comma-separated, e.g. 6,8")
     ap.add_argument("--fresh", action="store_true", help="ignore the cache in benchmarks/.cache/")
     return ap
+
+
+def grid_config(args: Any, quick: Mapping[str, Any], full: Mapping[str, Any]) -> dict[str, Any]:
+    """The grid of a run: ``quick`` or ``full``, with the command line's overrides applied.
+
+    ``cfg["grid"]`` is ``"quick"``, ``"full"`` or ``"reduced"`` (the full grid with fewer seeds,
+    N or p), and names what the tables may claim.
+    """
+    cfg = dict(quick if args.quick else full)
+    overridden = False
+    if args.seeds:
+        overridden |= args.seeds != cfg["seeds"]
+        cfg["seeds"] = args.seeds
+    for key in ("log2n", "p"):
+        value = getattr(args, key, None)
+        if value:
+            try:
+                values = tuple(int(v) for v in value.split(","))
+            except ValueError:
+                raise SystemExit(
+                    f"--{key} must be comma-separated integers, got {value!r}"
+                ) from None
+            overridden |= values != tuple(cfg[key])
+            cfg[key] = values
+    cfg["grid"] = "quick" if args.quick else "reduced" if overridden else "full"
+    cfg["full"] = cfg["grid"] == "full"
+    return cfg
+
+
+def grid_sentence(cfg: Mapping[str, Any]) -> str | None:
+    """A warning line for tables of a grid smaller than the full one (None for the full grid)."""
+    if cfg.get("grid", "full" if cfg.get("full") else "quick") == "full":
+        return None
+    what = "quick" if cfg.get("grid") == "quick" else "reduced"
+    return (
+        f"- This is a *{what}* grid ({cfg['seeds']} seeds; N = "
+        + ", ".join(pow2(2**e) for e in cfg["log2n"])
+        + "; p = "
+        + ", ".join(str(p) for p in cfg["p"])
+        + "): the full grid (`--full`) has more seeds and cells."
+    )
 
 
 def errors_note(records: Sequence[Mapping[str, Any]]) -> str:

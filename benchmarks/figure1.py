@@ -260,12 +260,10 @@ def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--methods", nargs="*", choices=[m.name for m in METHODS], default=None)
     args = ap.parse_args(argv)
-    cfg = dict(QUICK if args.quick else FULL)
-    if args.seeds:
-        cfg["seeds"] = args.seeds
+    cfg = C.grid_config(args, QUICK, FULL)
     methods = [m for m in METHODS if args.methods is None or m.name in args.methods]
     tasks = build_tasks(cfg, methods)
-    print(f"{NAME}: {len(tasks)} fits ({'quick' if args.quick else 'full'}), jobs={args.jobs}")
+    print(f"{NAME}: {len(tasks)} fits ({cfg['grid']} grid), jobs={args.jobs}")
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh)
     header = C.run_header()
     summary = C.summarize(records, by=("targets", "p", "n", "method"))

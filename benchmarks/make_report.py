@@ -54,8 +54,12 @@ def main(argv=None) -> int:
                 "(or `--full`).\n"
             )
             continue
-        header = json.loads(json_path.read_text())["header"]
-        grid = "quick grid" if "--quick" in header["command"] else "full grid"
+        saved = json.loads(json_path.read_text())
+        header = saved["header"]
+        grid = saved.get("config", {}).get("grid") or (
+            "quick" if "--quick" in header["command"] else "full"
+        )
+        grid += " grid"
         runs.append((name, header, grid))
         parts.append(_relink(md_path.read_text()))
     lines = [

@@ -416,11 +416,8 @@ def markdown(summary, records, rat, cfg, header, ref_note) -> str:
         out.append(
             "- median DAG SHD no worse than the reference: **not measured** (no reference results)."
         )
-    if not cfg.get("full"):
-        out.append(
-            "- This is the *quick* grid (few seeds, few cells): the verdicts above are indicative "
-            "only; the full grid decides."
-        )
+    if C.grid_sentence(cfg):
+        out.append(C.grid_sentence(cfg))
     out += ["", C.errors_note(records)]
     return "\n".join(out)
 
@@ -428,10 +425,7 @@ def markdown(summary, records, rat, cfg, header, ref_note) -> str:
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     args = ap.parse_args(argv)
-    cfg: dict[str, Any] = dict(QUICK if args.quick else FULL)
-    cfg["full"] = not args.quick
-    if args.seeds:
-        cfg["seeds"] = args.seeds
+    cfg: dict[str, Any] = C.grid_config(args, QUICK, FULL)
     reason = reference_available()
     ref_note = ""
     if reason:

@@ -256,7 +256,7 @@ def grow(
         )
         gain *= np.asarray(scale)
         chosen = [owners[i] for i in np.argsort(gain)[::-1][:n_candidates]]
-        # the chosen splits: 1-D fits on rows drawn by responsibility, posteriors on all rows
+        # the chosen splits: a 1-D fit each, then their posteriors on all rows
         z_all = np.column_stack([(X - params.means[c]) @ u for c, u in chosen])
         if n > n_split_rows:  # one batched fit on rows drawn by responsibility
             z_fit = np.empty((n_split_rows, len(chosen)))
