@@ -20,7 +20,7 @@ References
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 import numpy as np
 
@@ -78,13 +78,20 @@ def _reversal_moves(parents: Parents, ci: CITester, memo: _Memo) -> list[Move]:
     return moves
 
 
-def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo) -> list[State]:
+# a run of the search as a generator: it yields the (v, pa) keys whose terms it needs, is sent
+# their terms, and returns its final state
+Run = Generator[list[tuple[int, int]], list[int], State]
+
+
+def _scored_reversals(
+    state: State, ci: CITester, memo: _Memo
+) -> Generator[list[tuple[int, int]], list[int], list[State]]:
     """Every covered-arc reversal of ``state`` with its score, in covered-arc order.
 
     A neighbour's score is the state's plus the reversal's change, which depends only on the
     reversal's key ``(i, j, pa(i))``: the ``pa(i)``, ``pa(j)`` terms replaced. The terms of the
-    reversals not seen before are requested in one batch (the testers cache them, so the state
-    does not carry them); the others were all computed with their first change.
+    reversals not seen before are requested in one batch (yielded; the testers cache them, so the
+    state does not carry them); the others were all computed with their first change.
     """
     parents, (arcs, total) = state
     moves = memo.moves.pop(parents, None)
@@ -93,13 +100,11 @@ def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo)
     deltas = memo.deltas
     fresh = [move for move in moves if move[3] not in deltas]
     if fresh:
-        t = terms(
-            [
-                key
-                for i, j, new, _ in fresh
-                for key in ((i, parents[i]), (j, parents[j]), (i, new[i]), (j, new[j]))
-            ]
-        )
+        t = yield [
+            key
+            for i, j, new, _ in fresh
+            for key in ((i, parents[i]), (j, parents[j]), (i, new[i]), (j, new[j]))
+        ]
         for q, (i, j, new, key) in enumerate(fresh):
             deltas[key] = (
                 new[i].bit_count()
@@ -118,36 +123,30 @@ def _scored_reversals(state: State, ci: CITester, terms: NodeTerms, memo: _Memo)
 def _neighbours(
     state: State,
     ci: CITester,
-    terms: NodeTerms,
     bound: Score,
     visited: set[Parents],
     rng: np.random.Generator,
     memo: _Memo,
-) -> list[State]:
+) -> Generator[list[tuple[int, int]], list[int], list[State]]:
     """Covered-arc reversals of ``state`` with score ``<= bound`` not in ``visited``, shuffled."""
     scored = memo.neighbours.get(state[0])
     if scored is None:
-        scored = memo.neighbours[state[0]] = _scored_reversals(state, ci, terms, memo)
+        scored = yield from _scored_reversals(state, ci, memo)
+        memo.neighbours[state[0]] = scored
     out = [x for x in scored if x[1] <= bound and x[0] not in visited]
     if len(out) > 1:
-        out = [out[r] for r in rng.permutation(len(out)).tolist()]
+        # in place: the same Fisher-Yates draws as indexing by rng.permutation(len(out))
+        rng.shuffle(out)
     return out
 
 
-def _dfs(
-    start: State,
-    ci: CITester,
-    terms: NodeTerms,
-    depth: int,
-    rng: np.random.Generator,
-    memo: _Memo,
-) -> State:
+def _dfs(start: State, ci: CITester, depth: int, rng: np.random.Generator, memo: _Memo) -> Run:
     """One run of the search (ALGORITHM.md §3.7): restart at any strictly better neighbour, else
     walk the plateau depth-first up to ``depth`` moves, backtracking when stuck."""
     G = start
     s = G[1]
     visited: set[Parents] = set()
-    N = _neighbours(G, ci, terms, s, visited, rng, memo)
+    N = yield from _neighbours(G, ci, s, visited, rng, memo)
     stack: list[tuple[State, list[State]]] = []
     while True:
         visited.add(G[0])
@@ -165,8 +164,36 @@ def _dfs(
             continue
         else:
             break
-        N = _neighbours(G, ci, terms, s, visited, rng, memo)
+        N = yield from _neighbours(G, ci, s, visited, rng, memo)
     return G
+
+
+def _run_all(runs: list[Run], terms: NodeTerms) -> list[State]:
+    """Drive the runs in lock-step: every round, the term requests of all the runs still going
+    are answered by one call of ``terms`` (one vectorised batch instead of one per run).
+
+    A run's path depends only on its own random stream and on pure (cached) functions, so the
+    interleaving changes no result; it only merges the testers' batches."""
+    results: dict[int, State] = {}
+    requests: dict[int, list[tuple[int, int]]] = {}
+
+    def advance(r: int, answer: list[int] | None) -> None:
+        try:
+            requests[r] = next(runs[r]) if answer is None else runs[r].send(answer)
+        except StopIteration as stop:
+            results[r] = stop.value
+
+    for r in range(len(runs)):
+        advance(r, None)
+    while requests:
+        pending = sorted(requests.items())
+        requests.clear()
+        t = terms([key for _, keys in pending for key in keys])
+        pos = 0
+        for r, keys in pending:
+            advance(r, t[pos : pos + len(keys)])
+            pos += len(keys)
+    return [results[r] for r in range(len(runs))]
 
 
 def search(
@@ -231,13 +258,14 @@ def search(
         moves = memo.moves[parents] = _reversal_moves(parents, ci, memo)
         keys += [key for i, j, new, _ in moves for key in ((i, new[i]), (j, new[j]))]
     t = terms(keys)
-    results = []
-    for run, (child, perm, parents) in enumerate(zip(children, perms, starts, strict=True)):
+    runs = []
+    for run, (child, parents) in enumerate(zip(children, starts, strict=True)):
         arcs = sum(pa.bit_count() for pa in parents)
         state0 = (parents, (arcs, sum(t[run * n_nodes : (run + 1) * n_nodes])))
-        result = _dfs(state0, ci, terms, depth, child, memo)
+        runs.append(_dfs(state0, ci, depth, child, memo))
+    results = _run_all(runs, terms)
+    for run, (perm, result) in enumerate(zip(perms, results, strict=True)):
         logger.debug("run %d: start order %s, score %s", run, perm, result[1])
-        results.append(result)
 
     def key(score: Score) -> tuple[int, ...]:
         return (score[0] + score[1], score[0]) if select == "total" else score
