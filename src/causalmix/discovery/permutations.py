@@ -186,6 +186,12 @@ def _imaps_from_factors(
     # column b = m - 1 uses dof = n - (m - 2) - 3 = n - b - 2
     bound = _rho_bound(n - np.arange(p) - 2.0, alpha)
     arcs = np.triu(R2 >= bound**2 * np.cumsum(R2, axis=-1), k=1)
+    if p <= 62:  # parent masks as integer products: position b gets the bits 1 << π[a] of its arcs
+        P = np.array(perms, dtype=np.int64).reshape(len(perms), p)
+        masks = np.matmul(np.left_shift(np.int64(1), P)[:, None, :], arcs)[:, 0]
+        parents = np.empty_like(masks)
+        parents[np.arange(len(perms))[:, None], P] = masks
+        return [tuple(row) for row in parents.tolist()]
     out = [[0] * p for _ in perms]
     runs, rows, cols = np.nonzero(arcs)
     for r, a, b in zip(runs.tolist(), rows.tolist(), cols.tolist(), strict=True):
@@ -286,17 +292,17 @@ def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[i
     """Reverse min-degree elimination order of an undirected graph given as neighbour masks.
 
     Ties are broken by ``rng`` among the minimum-degree nodes listed in increasing order. Nodes
-    sit in buckets by current degree, and neighbour masks only ever hold uneliminated nodes, so
-    eliminating ``v`` touches only its neighbours: each gains the others (fill-in) and loses ``v``.
-    Once the remaining nodes form a clique (minimum degree = their number - 1) every later step
-    is a uniform draw among all of them and the fill-in bookkeeping stops.
+    sit in buckets (bitmasks) by current degree, and neighbour masks only ever hold uneliminated
+    nodes, so eliminating ``v`` touches only its neighbours: each gains the others (fill-in) and
+    loses ``v``. Once the remaining nodes form a clique (minimum degree = their number - 1) every
+    later step is a uniform draw among all of them and the fill-in bookkeeping stops.
     """
     p = len(neighbours)
     nbrs = list(neighbours)
     degree = [nb.bit_count() for nb in nbrs]
-    buckets: list[set[int]] = [set() for _ in range(p)]
+    buckets = [0] * max(p, 1)  # buckets[d]: the nodes of degree d
     for v, d in enumerate(degree):
-        buckets[d].add(v)
+        buckets[d] |= 1 << v
     order = []
     dmin = 0  # no non-empty bucket below dmin
     for left in range(p, 0, -1):
@@ -304,28 +310,36 @@ def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[i
             dmin += 1
         ties = buckets[dmin]
         if dmin == left - 1:  # a clique: all the remaining nodes tie from now on
-            rest = sorted(ties)
+            rest = []
+            while ties:
+                low = ties & -ties
+                rest.append(low.bit_length() - 1)
+                ties ^= low
             while len(rest) > 1:
                 order.append(rest.pop(int(rng.integers(len(rest)))))
             order.append(rest[0])
             break
-        if len(ties) > 1:
-            ordered = sorted(ties)
-            v = ordered[int(rng.integers(len(ordered)))]
+        n_ties = ties.bit_count()
+        if n_ties > 1:  # the r-th smallest tied node
+            for _ in range(int(rng.integers(n_ties))):
+                ties &= ties - 1
+            bv = ties & -ties
         else:
-            (v,) = ties
-        ties.remove(v)
-        clique, bv = nbrs[v], 1 << v
-        rest = clique
-        while rest:
-            low = rest & -rest
-            rest ^= low
+            bv = ties
+        v = bv.bit_length() - 1
+        buckets[dmin] ^= bv
+        clique = nbrs[v]
+        rest_mask = clique
+        while rest_mask:
+            low = rest_mask & -rest_mask
+            rest_mask ^= low
             u = low.bit_length() - 1
             nu = nbrs[u] = (nbrs[u] | clique) & ~(low | bv)
             d = nu.bit_count()
-            if d != degree[u]:
-                buckets[degree[u]].remove(u)
-                buckets[d].add(u)
+            du = degree[u]
+            if d != du:
+                buckets[du] ^= low
+                buckets[d] |= low
                 degree[u] = d
                 if d < dmin:
                     dmin = d

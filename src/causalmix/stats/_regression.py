@@ -5,8 +5,10 @@ Private numerics of :mod:`causalmix.stats.invariance` (see its notes for the tes
 - **batched** (:func:`fit_batch`, :func:`wald_batch`): many ``(node, conditioning set)`` queries x
   all components in a few vectorised LAPACK calls; conditioning sets of different sizes are padded
   to a common width with *padding variables* (zero cross-moments, unit variance, see
-  :func:`padded_grams`), which decouple from the real block and change no statistic. It raises
-  ``numpy.linalg.LinAlgError`` on any singular matrix; the caller then uses
+  :func:`padded_grams`), which decouple from the real block and change no statistic. All the
+  (positive-definite) systems of a batch are solved by one banded Cholesky call (the blocks of a
+  block-diagonal matrix, :func:`_spd_solve`). It raises ``numpy.linalg.LinAlgError`` on any
+  matrix that is not numerically positive definite; the caller then uses
 - the **robust** single-query path (:func:`fit`, :func:`wald`): pseudo-inverses for singular
   regressor Grams and a Wald test restricted to the coefficient directions both regressions
   determine.
@@ -14,7 +16,8 @@ Private numerics of :mod:`causalmix.stats.invariance` (see its notes for the tes
 Notes
 -----
 With ``M = v_b A_b⁻¹ + v_k A_k⁻¹ = A_b⁻¹ (v_b A_k + v_k A_b) A_k⁻¹`` the Wald form is
-``dᵀ M⁻¹ d = (A_k d)ᵀ (v_b A_k + v_k A_b)⁻¹ (A_b d)``: one linear solve per pair and no inverse.
+``dᵀ M⁻¹ d = (A_k d)ᵀ (v_b A_k + v_k A_b)⁻¹ (A_b d)``: one linear solve per pair and no inverse
+(``v_b A_k + v_k A_b`` is positive definite when both Grams are and a variance is positive).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import logging
 
 import numpy as np
 from scipy import special
-from scipy.linalg import solve_triangular
+from scipy.linalg import lapack, solve_triangular
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +38,29 @@ _RANK_RTOL = 1e-10
 Regression = tuple[
     np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, list[np.ndarray | None]] | None
 ]
+
+
+# per width w: flat positions in a (w, w) block of the lower band storage of that block (row
+# c + dd, column c at band entry [c, dd]); w * w (an appended zero) outside the block
+_BAND_INDEX: dict[int, np.ndarray] = {}
+
+
+def _spd_solve(A: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve the symmetric positive-definite systems ``A x = rhs`` (``A (..., w, w)``,
+    ``rhs (..., w)``) with one LAPACK call: the matrices are the blocks of one block-diagonal
+    band matrix (bandwidth ``w - 1``), factorised and solved by ``dpbsv`` (Cholesky). Raises
+    ``numpy.linalg.LinAlgError`` if some block is not numerically positive definite."""
+    w = A.shape[-1]
+    index = _BAND_INDEX.get(w)
+    if index is None:
+        c, dd = np.arange(w)[:, None], np.arange(w)[None, :]
+        index = _BAND_INDEX[w] = np.where(c + dd < w, (c + dd) * w + c, w * w).ravel()
+    blocks = A.reshape(-1, w * w)
+    band = np.concatenate([blocks, np.zeros((blocks.shape[0], 1))], axis=1)[:, index]
+    _, x, info = lapack.dpbsv(band.reshape(-1, w).T, rhs.reshape(-1, 1), lower=1)
+    if info != 0 or not np.all(np.isfinite(x)):
+        raise np.linalg.LinAlgError("a matrix of the batch is not positive definite")
+    return x.reshape(rhs.shape)
 
 
 def _residual_variances(
@@ -70,11 +96,18 @@ def fit_batch(
     ``m`` (scalar or ``(Q, 1)``) is each query's true number of regressors. Raises
     ``numpy.linalg.LinAlgError`` if some regressor Gram is not positive definite.
     """
-    hs = np.arange(grams.shape[0])[None, :, None]
-    A = grams[hs[..., None], idx[:, None, :, None], idx[:, None, None, :]]
-    c = grams[hs, idx[:, None, :], nodes[:, None, None]]
-    np.linalg.cholesky(A)  # positive definite, or LinAlgError
-    b = np.linalg.solve(A, c[..., None])[..., 0]
+    K, q = grams.shape[0], grams.shape[1]
+    if idx.size * idx.shape[1] * K >= 2048:
+        # many matrices: gathers from the flat Grams are cheaper than broadcast fancy indexing
+        flat = grams.reshape(-1)
+        offsets = np.arange(0, K * q * q, q * q)[None, :, None]
+        A = flat.take(offsets[..., None] + (idx[:, :, None] * q + idx[:, None, :])[:, None])
+        c = flat.take(offsets + (idx * q + nodes[:, None])[:, None])
+    else:
+        hs = np.arange(K)[None, :, None]
+        A = grams[hs[..., None], idx[:, None, :, None], idx[:, None, None, :]]
+        c = grams[hs, idx[:, None, :], nodes[:, None, None]]
+    b = _spd_solve(A, c)  # positive definite, or LinAlgError
     return b, A, _residual_variances(b, c, grams[:, nodes, nodes].T, n, m)
 
 
@@ -131,13 +164,13 @@ def wald_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Wald statistics ``W`` and variance ratios ``R`` of the components ``others`` (indices or a
     slice) against ``base``, each ``(Q, len(others))``, from :func:`fit_batch` output (padded
-    coefficients are 0 everywhere and drop out). Raises ``numpy.linalg.LinAlgError`` on a singular
-    system."""
+    coefficients are 0 everywhere and drop out). Raises ``numpy.linalg.LinAlgError`` on a system
+    that is not numerically positive definite."""
     d = b[:, base, None, :] - b[:, others]
     Ab, Ak = A[:, base, None], A[:, others]
     vb, vk = v[:, base, None], v[:, others]
     N = vb[..., None, None] * Ak + vk[..., None, None] * Ab
-    x = np.linalg.solve(N, np.matmul(Ab, d[..., None]))[..., 0]
+    x = _spd_solve(N, np.matmul(Ab, d[..., None])[..., 0])
     W = (np.matmul(Ak, d[..., None])[..., 0] * x).sum(axis=-1) / m
     with np.errstate(divide="ignore", invalid="ignore"):
         R = vb / vk

@@ -286,13 +286,7 @@ class GaussianInvarianceTester:
                 self._padded = padded_grams(self._grams)
             sizes = [cond.bit_count() for _, cond in fresh]
             width = max(sizes) + 1
-            p, pad = self.n_nodes, self.n_nodes + 1
-            idx = np.array(
-                [
-                    [*mask_to_nodes(cond), p, *range(pad, pad + width - 1 - size)]
-                    for (_, cond), size in zip(fresh, sizes, strict=True)
-                ]
-            )
+            idx = self._padded_sets([cond for _, cond in fresh], sizes, width)
             nodes = np.array([i for i, _ in fresh])
             m = np.array(sizes, dtype=np.float64)[:, None] + 1.0
             try:
@@ -312,6 +306,30 @@ class GaussianInvarianceTester:
                     regs[key] = (batch, q, sizes[q] + 1)  # unpadded by _regression when needed
                     cache[key] = masks[q]
                 self.n_computed += len(fresh)
+
+    def _padded_sets(self, conds: list[int], sizes: list[int], width: int) -> np.ndarray:
+        """``(Q, width)`` regressor columns: each conditioning set's nodes in increasing order,
+        the intercept ``p``, then padding variables ``p + 1, ...`` up to ``width``."""
+        p, pad = self.n_nodes, self.n_nodes + 1
+        if len(conds) < 16 or p > 62:
+            return np.array(
+                [
+                    [*mask_to_nodes(cond), p, *range(pad, pad + width - 1 - size)]
+                    for cond, size in zip(conds, sizes, strict=True)
+                ]
+            )
+        # vectorised: the members of each set, then the intercept and the padding, sorted
+        nodes = np.arange(p, dtype=np.int64)
+        member = (np.array(conds, dtype=np.int64)[:, None] >> nodes) & 1
+        rows = np.concatenate(
+            [
+                np.where(member, nodes, 2 * p + width),  # non-members sort last
+                np.broadcast_to(np.arange(pad - 1, pad + width - 1), (len(conds), width)),
+            ],
+            axis=1,
+        )
+        rows.sort(axis=1)
+        return rows[:, :width]
 
     def _masks(self, variant: np.ndarray) -> list[int]:
         """Component bitmasks of the rows of a ``(Q, len(others))`` boolean array."""
