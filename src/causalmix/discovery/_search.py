@@ -133,7 +133,10 @@ def _neighbours(
     if scored is None:
         scored = yield from _scored_reversals(state, ci, memo)
         memo.neighbours[state[0]] = scored
-    out = [x for x in scored if x[1] <= bound and x[0] not in visited]
+    if visited:
+        out = [x for x in scored if x[1] <= bound and x[0] not in visited]
+    else:  # (right after a restart) no state hashing needed
+        out = [x for x in scored if x[1] <= bound]
     if len(out) > 1:
         # in place: the same Fisher-Yates draws as indexing by rng.permutation(len(out))
         rng.shuffle(out)

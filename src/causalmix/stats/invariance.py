@@ -275,8 +275,10 @@ class GaussianInvarianceTester:
                 self._compute_batch(group)
         else:
             self._compute_batch(fresh)
-        for i, cond in keys:
-            self.variant_mask(i, cond)
+        cache = self._cache
+        for i, cond in keys:  # what a batch left out (singular cases): one by one
+            if (i, cond) not in cache:
+                self.variant_mask(i, cond)
 
     def _compute_batch(self, fresh: list[tuple[int, int]]) -> None:
         """Cache the answers of uncached queries in one vectorised batch (no-op for fewer than
