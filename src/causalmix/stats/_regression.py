@@ -45,11 +45,12 @@ Regression = tuple[
 _BAND_INDEX: dict[int, np.ndarray] = {}
 
 
-def _spd_solve(A: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+def _spd_solve(A: np.ndarray, rhs: np.ndarray, overwrite_rhs: bool = False) -> np.ndarray:
     """Solve the symmetric positive-definite systems ``A x = rhs`` (``A (..., w, w)``,
     ``rhs (..., w)``) with one LAPACK call: the matrices are the blocks of one block-diagonal
     band matrix (bandwidth ``w - 1``), factorised and solved by ``dpbsv`` (Cholesky). Raises
-    ``numpy.linalg.LinAlgError`` if some block is not numerically positive definite."""
+    ``numpy.linalg.LinAlgError`` if some block is not numerically positive definite.
+    ``overwrite_rhs``: a contiguous ``rhs`` may receive the solution."""
     w = A.shape[-1]
     index = _BAND_INDEX.get(w)
     if index is None:
@@ -57,7 +58,14 @@ def _spd_solve(A: np.ndarray, rhs: np.ndarray) -> np.ndarray:
         index = _BAND_INDEX[w] = np.where(c + dd < w, (c + dd) * w + c, w * w).ravel()
     blocks = A.reshape(-1, w * w)
     band = np.concatenate([blocks, np.zeros((blocks.shape[0], 1))], axis=1)[:, index]
-    _, x, info = lapack.dpbsv(band.reshape(-1, w).T, rhs.reshape(-1, 1), lower=1)
+    # the band (Fortran-ordered, owned here) is factorised in place
+    _, x, info = lapack.dpbsv(
+        band.reshape(-1, w).T,
+        rhs.reshape(-1, 1),
+        lower=1,
+        overwrite_ab=1,
+        overwrite_b=int(overwrite_rhs),
+    )
     if info != 0 or not np.all(np.isfinite(x)):
         raise np.linalg.LinAlgError("a matrix of the batch is not positive definite")
     return x.reshape(rhs.shape)
@@ -170,7 +178,7 @@ def wald_batch(
     Ab, Ak = A[:, base, None], A[:, others]
     vb, vk = v[:, base, None], v[:, others]
     N = vb[..., None, None] * Ak + vk[..., None, None] * Ab
-    x = _spd_solve(N, np.matmul(Ab, d[..., None])[..., 0])
+    x = _spd_solve(N, np.matmul(Ab, d[..., None])[..., 0], overwrite_rhs=True)
     W = (np.matmul(Ak, d[..., None])[..., 0] * x).sum(axis=-1) / m
     with np.errstate(divide="ignore", invalid="ignore"):
         R = vb / vk
