@@ -120,19 +120,10 @@ def _scored_reversals(
     return out
 
 
-def _neighbours(
-    state: State,
-    ci: CITester,
-    bound: Score,
-    visited: set[Parents],
-    rng: np.random.Generator,
-    memo: _Memo,
-) -> Generator[list[tuple[int, int]], list[int], list[State]]:
-    """Covered-arc reversals of ``state`` with score ``<= bound`` not in ``visited``, shuffled."""
-    scored = memo.neighbours.get(state[0])
-    if scored is None:
-        scored = yield from _scored_reversals(state, ci, memo)
-        memo.neighbours[state[0]] = scored
+def _eligible(
+    scored: list[State], bound: Score, visited: set[Parents], rng: np.random.Generator
+) -> list[State]:
+    """The scored neighbours with score ``<= bound`` not in ``visited``, shuffled."""
     if visited:
         out = [x for x in scored if x[1] <= bound and x[0] not in visited]
     else:  # (right after a restart) no state hashing needed
@@ -149,7 +140,11 @@ def _dfs(start: State, ci: CITester, depth: int, rng: np.random.Generator, memo:
     G = start
     s = G[1]
     visited: set[Parents] = set()
-    N = yield from _neighbours(G, ci, s, visited, rng, memo)
+    expanded = memo.neighbours
+    scored = expanded.get(G[0])
+    if scored is None:
+        scored = expanded[G[0]] = yield from _scored_reversals(G, ci, memo)
+    N = _eligible(scored, s, visited, rng)
     stack: list[tuple[State, list[State]]] = []
     while True:
         visited.add(G[0])
@@ -167,7 +162,10 @@ def _dfs(start: State, ci: CITester, depth: int, rng: np.random.Generator, memo:
             continue
         else:
             break
-        N = yield from _neighbours(G, ci, s, visited, rng, memo)
+        scored = expanded.get(G[0])
+        if scored is None:
+            scored = expanded[G[0]] = yield from _scored_reversals(G, ci, memo)
+        N = _eligible(scored, s, visited, rng)
     return G
 
 
