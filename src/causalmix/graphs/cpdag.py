@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from causalmix._bitmask import mask_to_nodes as _bits
+from causalmix._bitmask import transpose_masks
 from causalmix.graphs.dag import _from_row_masks, _row_masks, check_adjacency
 
 __all__ = ["apply_meek_rules", "dag_to_cpdag"]
@@ -33,15 +35,6 @@ def apply_meek_rules(pdag: object) -> np.ndarray:
     return _from_row_masks(_meek_closure(_row_masks(A)))
 
 
-def _bits(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
-
-
 def _meek_closure(rows: list[int]) -> list[int]:
     """:func:`apply_meek_rules` on row bitmasks (bit ``j`` of ``rows[i]``: ``A[i, j] = 1``).
 
@@ -52,13 +45,7 @@ def _meek_closure(rows: list[int]) -> list[int]:
     rows = list(rows)
     p = len(rows)
     full = (1 << p) - 1
-    cols = [0] * p  # cols[j]: the nodes i with A[i, j] (kept in step with rows)
-    for i, row in enumerate(rows):
-        bi = 1 << i
-        while row:
-            low = row & -row
-            cols[low.bit_length() - 1] |= bi
-            row ^= low
+    cols = transpose_masks(rows)  # cols[j]: the nodes i with A[i, j] (kept in step with rows)
     while True:
         und = [rows[i] & cols[i] for i in range(p)]  # i - j
         d_in = [cols[j] & ~rows[j] for j in range(p)]  # i -> j, as the set of tails of j

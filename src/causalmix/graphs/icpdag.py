@@ -6,8 +6,10 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from causalmix._bitmask import mask_to_nodes as _bits
+from causalmix._bitmask import transpose_masks
 from causalmix._validation import check_node_set
-from causalmix.graphs.cpdag import _bits, _meek_closure
+from causalmix.graphs.cpdag import _meek_closure
 from causalmix.graphs.dag import _from_row_masks, _row_masks, check_dag
 
 __all__ = ["dag_to_icpdag"]
@@ -52,13 +54,7 @@ def _icpdag_of_parents(parents: Sequence[int], targets: Sequence[int]) -> np.nda
     """:func:`dag_to_icpdag` of an (unvalidated) DAG given as parent bitmasks (bit ``u`` of
     ``parents[v]``: ``u -> v``) for target sets given as node bitmasks."""
     p = len(parents)
-    children = [0] * p
-    for v, pa in enumerate(parents):
-        bv = 1 << v
-        while pa:
-            low = pa & -pa
-            children[low.bit_length() - 1] |= bv
-            pa ^= low
+    children = transpose_masks(list(parents))
     adj = [children[v] | parents[v] for v in range(p)]
     # keep[c]: the parents a of c whose arc a -> c stays directed — v-structure arcs (a collider
     # with a non-adjacent co-parent) and arcs with exactly one endpoint in some target set

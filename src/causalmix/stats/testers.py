@@ -20,6 +20,7 @@ import numbers
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
+from causalmix._bitmask import mask_to_nodes
 from causalmix._validation import check_node_set
 
 __all__ = ["CITester", "InvarianceTester", "mask_to_nodes", "nodes_to_mask"]
@@ -53,16 +54,6 @@ def nodes_to_mask(nodes: Iterable[int]) -> int:
     for v in nodes:
         mask |= 1 << int(v)
     return mask
-
-
-def mask_to_nodes(mask: int) -> list[int]:
-    """Sorted list of the nodes in a bitmask."""
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
 
 
 def check_nodes_mask(nodes: Iterable[int], n_nodes: int, name: str = "cond") -> int:
