@@ -421,6 +421,7 @@ def run_tasks(
     runner: Callable[..., dict[str, Any]] = run_task,
 ) -> list[dict[str, Any]]:
     """Run ``tasks`` (cached ones are read back), in ``jobs`` processes; returns the records."""
+    mark_start()
     fingerprint = library_fingerprint()
     total = len(tasks)
     records: list[dict[str, Any] | None] = [None] * total
@@ -585,8 +586,21 @@ def _mem_gb() -> float:
     return math.nan
 
 
+_START: dict[str, str] = {}
+
+
+def mark_start() -> None:
+    """Remember the date, commit and library fingerprint at the start of a run (once)."""
+    if not _START:
+        _START.update(
+            date_utc=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            commit=_git("rev-parse", "HEAD"),
+            library_fingerprint=library_fingerprint(),
+        )
+
+
 def run_header() -> dict[str, Any]:
-    """Machine, date, commit and versions of one benchmark run."""
+    """Machine, date, commit and versions of one benchmark run (and its start, if marked)."""
     import scipy
     import sklearn
 
@@ -619,6 +633,7 @@ def run_header() -> dict[str, Any]:
             "scikit-learn": sklearn.__version__,
         },
         "command": reproduce_command(),
+        "start": dict(_START),
     }
 
 
@@ -637,6 +652,12 @@ def header_markdown(header: Mapping[str, Any]) -> str:
         " (src/ had uncommitted changes)" if header["src_modified"] else ""
     )
     v = header["versions"]
+    start = header.get("start") or {}
+    if start and start["commit"] != header["commit"]:
+        same = start["library_fingerprint"] == header["library_fingerprint"]
+        commit += f"; started {start['date_utc']} at commit `{start['commit'][:10]}`" + (
+            ", same library code" if same else ", the library changed during the run"
+        )
     return (
         f"*Run {header['date_utc']} at commit `{commit}` on {m['cpu']} ({m['logical_cpus']} logical "
         f"CPUs, {m['memory_gb']} GB, one BLAS thread per process), Python {m['python']}, causalmix "

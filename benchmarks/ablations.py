@@ -329,9 +329,14 @@ def main(argv=None) -> int:
     if args.seeds:
         cfg["seeds"] = args.seeds
         cfg["seeds_forced"] = True
+    if args.log2n:  # one N grid for every ablation (the per-ablation overrides no longer apply)
+        cfg["log2n"] = tuple(int(v) for v in args.log2n.split(","))
+        cfg["seeds_forced"] = True
+    if not args.quick:
+        cfg["grid"] = "reduced" if cfg.get("seeds_forced") else "full"
     names = args.only or [a.name for a in ABLATIONS]
     tasks, index = build_tasks(cfg, names, args.methods)
-    print(f"{NAME}: {len(tasks)} fits ({'quick' if args.quick else 'full'}), jobs={args.jobs}")
+    print(f"{NAME}: {len(tasks)} fits ({cfg.get('grid', 'quick')} grid), jobs={args.jobs}")
     records = regroup(C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh), index)
     header = C.run_header()
     summary = C.summarize(records, by=("ablation", "value", "n", "method"))
