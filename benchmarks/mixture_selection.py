@@ -227,6 +227,22 @@ def summarize(records: list[dict]) -> dict:
                 if r["seed"] in truth and smaller and min(smaller) < truth[r["seed"]]:
                     limited.append(r["seed"])
             row["bic_limit_seeds"] = sorted(limited)
+            # the penalty per extra component the data can pay for: the truth-started K-fit's
+            # log-likelihood gain over the best fit with k < K components, per component, in
+            # units of log N (BIC charges p + p(p+1)/2 + 1 parameters per component)
+            budget = {}
+            for r in pick(experiment="weak", mean=mean, var=var, method="bic"):
+                p_ = r["p"]
+                per_component = p_ + p_ * (p_ + 1) // 2 + 1
+                gains = [
+                    (v - truth[r["seed"]]) / ((r["K"] - k) * np.log(r["n"])) + per_component
+                    for k, v in enumerate(r["curve"], 1)
+                    if k < r["K"] and v is not None
+                ]
+                if r["seed"] in truth and gains:
+                    budget[r["seed"]] = float(min(gains))
+            row["budget"] = [budget[k] for k in sorted(budget)]
+            row["bic_per_component"] = per_component
         out["weak"].append(row)
     for m in ("bic", "icl"):
         out[f"weak_{m}_rate_where_paper_1"] = _rate(weak_all[m])
@@ -311,6 +327,14 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         if not limited:
             lines.append(head + "no seed is at BIC's information limit (see below).")
             continue
+        if r.get("budget"):
+            lines.append(
+                head + "the truth-started K-fit's log-likelihood gain over the best fit with "
+                "fewer components pays for "
+                + ", ".join(f"{b:.1f}" for b in sorted(r["budget"]))
+                + f" parameters per extra component (units of log N, sorted over seeds); BIC "
+                f"charges {r['bic_per_component']}."
+            )
         free = [k for s_, k in enumerate(r["bic_k_hat"]) if s_ not in limited]
         lines.append(
             head + f"in seeds {limited} the K-component maximum-likelihood fit started from the "
