@@ -110,8 +110,8 @@ def test_dataframe_names_and_user_choices(small):
         ({"observational": "first"}, "observational must be 'auto' or a component index"),
         ({"n_components": 2, "observational": 5}, "observational=5 is not a component index"),
         ({"n_runs": 0}, "n_runs must be an integer >= 1"),
-        ({"start": "random"}, r"start must be one of \('mixed', 'min_degree'\), got 'random'"),
-        ({"select": "sum"}, r"select must be one of \('total', 'lexicographic'\), got 'sum'"),
+        ({"start": "random"}, r"start must be one of \('min_degree', 'mixed'\), got 'random'"),
+        ({"select": "sum"}, r"select must be one of \('lexicographic', 'total'\), got 'sum'"),
     ],
 )
 def test_bad_parameters(small, params, match):

@@ -31,6 +31,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from causalmix._validation import check_alpha, check_positive_int, check_random_state
+from causalmix.discovery.utigsp import check_search_options
 
 __all__ = ["MixtureUTIGSP"]
 
@@ -39,8 +40,6 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]
 
 _STATISTICS = ("weighted", "resampled")
-_STARTS = ("mixed", "min_degree")
-_SELECTS = ("total", "lexicographic")
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -192,10 +191,7 @@ class MixtureUTIGSP(BaseEstimator):
         check_positive_int(self.depth, "depth", minimum=0)
         check_positive_int(self.n_runs, "n_runs")
         # checked here too (not only by the search) so that a typo fails before the mixture fit
-        if self.start not in _STARTS:
-            raise ValueError(f"start must be one of {_STARTS}, got {self.start!r}")
-        if self.select not in _SELECTS:
-            raise ValueError(f"select must be one of {_SELECTS}, got {self.select!r}")
+        check_search_options(self.start, self.select)
 
     def _validate_X(self, X: object, *, reset: bool) -> np.ndarray:
         # scikit-learn's validation gives the standard messages (sparse, complex, 1-D, empty ...)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from causalmix.mixture._gaussian import _params_from_resp, _run_em
-from causalmix.mixture.split import _directions, _two_gaussians_1d, grow
+from causalmix.mixture.split import _directions, _fit_two_gaussians_1d, _posterior_1d, grow
 from tests.mixture.conftest import blobs
 
 
@@ -23,7 +23,9 @@ def test_one_dimensional_split_finds_a_spike_and_a_shift():
     spike = np.concatenate([rng.standard_normal(600), 1.0 + 1e-4 * rng.standard_normal(200)])
     shift = np.concatenate([rng.standard_normal(400), 4.0 + rng.standard_normal(400)])
     plain = rng.standard_normal(800)
-    gain, post = _two_gaussians_1d(np.column_stack([spike, shift, plain]), np.ones(800), reg=1e-6)
+    z = np.column_stack([spike, shift, plain])
+    gain, split = _fit_two_gaussians_1d(z, np.ones(800), reg=1e-6)
+    post = _posterior_1d(z, split)
     assert gain[0] > 1000 and gain[1] > 100
     assert gain[2] < 10  # a single Gaussian: no real gain
     side = post[600:, 0].mean() > 0.5  # the spike rows go to one side, the others to the other

@@ -47,6 +47,15 @@ __all__ = ["UTIGSPResult", "ut_igsp", "ut_igsp_from_statistics", "ut_igsp_from_t
 _STARTS = ("min_degree", "mixed")
 _SELECTS = ("lexicographic", "total")
 
+
+def check_search_options(start: str, select: str) -> None:
+    """Raise a ValueError naming the parameter for an unknown ``start`` or ``select``."""
+    if start not in _STARTS:
+        raise ValueError(f"start must be one of {_STARTS}, got {start!r}")
+    if select not in _SELECTS:
+        raise ValueError(f"select must be one of {_SELECTS}, got {select!r}")
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -171,10 +180,7 @@ def ut_igsp_from_testers(
         )
     depth = check_positive_int(depth, "depth", minimum=0)
     n_runs = check_positive_int(n_runs, "n_runs")
-    if start not in _STARTS:
-        raise ValueError(f"start must be one of {_STARTS}, got {start!r}")
-    if select not in _SELECTS:
-        raise ValueError(f"select must be one of {_SELECTS}, got {select!r}")
+    check_search_options(start, select)
     rng = check_random_state(random_state)
     if inv_tester is None:
 

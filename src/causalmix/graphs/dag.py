@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from causalmix._bitmask import mask_to_nodes
+
 __all__ = [
     "check_adjacency",
     "check_dag",
@@ -67,10 +69,7 @@ def _from_row_masks(rows: list[int]) -> np.ndarray:
         return (bits & 1).astype(np.int8)
     A = np.zeros((p, p), dtype=np.int8)
     for i, mask in enumerate(rows):
-        while mask:
-            low = mask & -mask
-            A[i, low.bit_length() - 1] = 1
-            mask ^= low
+        A[i, mask_to_nodes(mask)] = 1
     return A
 
 

@@ -225,11 +225,16 @@ def _params_from_resp_t(data: _Data, resp_t: np.ndarray, reg_covar: float) -> _P
     return _Params(nk / nk.sum(), means, covariances, _compute_precision_cholesky(covariances))
 
 
-def _e_step_t(data: _Data, params: _Params) -> tuple[float, np.ndarray, np.ndarray]:
-    """Mean log-likelihood, ``log p(x_n)`` (N,) and responsibilities, component-major (K, N)."""
+def _weighted_log_prob_t(data: _Data, params: _Params) -> np.ndarray:
+    """``log pi_c + log N(x_n; mu_c, Sigma_c)``, component-major (K, N)."""
     weighted = data.log_prob_t(params.means, params.precisions_cholesky)
     weighted += np.log(params.weights)[:, None]
-    log_norm, resp_t = _normalise_t(weighted)
+    return weighted
+
+
+def _e_step_t(data: _Data, params: _Params) -> tuple[float, np.ndarray, np.ndarray]:
+    """Mean log-likelihood, ``log p(x_n)`` (N,) and responsibilities, component-major (K, N)."""
+    log_norm, resp_t = _normalise_t(_weighted_log_prob_t(data, params))
     return _check_ll(log_norm), log_norm, resp_t
 
 
@@ -245,8 +250,7 @@ def _check_ll(log_norm: np.ndarray) -> float:
 
 def _e_step(X: np.ndarray | _Data, params: _Params) -> tuple[float, np.ndarray]:
     """Mean log-likelihood and log-responsibilities, shape (N, K)."""
-    weighted = _as_data(X).log_prob_t(params.means, params.precisions_cholesky)
-    weighted += np.log(params.weights)[:, None]
+    weighted = _weighted_log_prob_t(_as_data(X), params)
     log_norm = _logsumexp_t(weighted)
     ll = _check_ll(log_norm)
     weighted -= log_norm

@@ -11,10 +11,10 @@ What this module adds over scikit-learn, and why it exists:
 - warm starts from any :class:`GaussianMixtureFit` (used to split a k-component fit into a
   (k+1)-component start, and to refine a fit made on a subsample with a few full-data iterations);
   model selection in :mod:`causalmix.mixture.selection` spends most of its time here;
-- a batched E-step (one ``X @ [U_1 .. U_K]`` product instead of K), log-domain responsibilities,
-  and an M-step from cached outer products ``x xᵀ`` (one ``(K, N) @ (N, p(p+1)/2)`` product): the
-  same 70 iterations at k = 9, p = 8, N = 2^16 took 4.3 s against scikit-learn's 8.1 s (one
-  thread); the maths lives in :mod:`causalmix.mixture._gaussian`;
+- both EM steps as one matrix product each over per-row features ``(x_i x_j, x, 1)`` stored once
+  per data set (the E-step's log-densities and the M-step's weighted moments), component-major
+  log-domain responsibilities; the maths lives in :mod:`causalmix.mixture._gaussian`, and its
+  speed is measured by ``benchmarks/mixture_selection.py`` (section 3);
 - an immutable result, :class:`GaussianMixtureFit`, whose reported ``log_likelihood`` is that of
   the returned parameters (scikit-learn's ``lower_bound_`` belongs to the previous iterate).
 

@@ -61,9 +61,9 @@ class _Split1D(NamedTuple):
     v1: np.ndarray
 
 
-def _two_gaussians_1d(
+def _fit_two_gaussians_1d(
     z: np.ndarray, w: np.ndarray, reg: float, n_iter: int = 15
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, _Split1D]:
     """Weighted two-Gaussian EM on each column of ``z``, vectorised over columns.
 
     Parameters
@@ -76,25 +76,16 @@ def _two_gaussians_1d(
         Variance floor (the mixture's ``reg_covar``).
     n_iter : int
         EM iterations; three starts per column (a quantile split, a scale split, and a narrow
-        part at the histogram mode -- the spike of a do-intervention), the best one is kept.
+        part at the histogram mode -- the spike of a do-intervention), the best one is kept. The
+        three starts run as one EM over ``3 D`` stacked columns (one Python loop, not three).
 
     Returns
     -------
     gain : ndarray of shape (D,)
         Weighted log-likelihood gain of two Gaussians over one, summed over rows.
-    posterior : ndarray of shape (N, D)
-        Posterior probability of the second 1-D component.
-    """
-    gain, split = _fit_two_gaussians_1d(z, w, reg, n_iter)
-    return gain, _posterior_1d(z, split)
-
-
-def _fit_two_gaussians_1d(
-    z: np.ndarray, w: np.ndarray, reg: float, n_iter: int = 15
-) -> tuple[np.ndarray, _Split1D]:
-    """The fit behind :func:`_two_gaussians_1d`: (gain, parameters of the best start per column).
-
-    The three starts run as one EM over ``3 D`` stacked columns (one Python loop, not three).
+    split : _Split1D
+        The best start's parameters per column (:func:`_posterior_1d` turns them into the
+        posterior of the second component for any rows).
     """
     d = z.shape[1]
     zt = np.ascontiguousarray(z.T)  # (D, N): reductions along the last, contiguous axis

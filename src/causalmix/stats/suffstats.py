@@ -199,8 +199,8 @@ class SufficientStatistics:
         xt = np.empty((X.shape[0], p + 1))
         xt[:, :p] = X - center
         xt[:, p] = 1.0
-        # grams[k] = xtᵀ diag(resp[:, k]) xt: one GEMM per component (7x faster than one einsum
-        # over all components at N = 2^16, p = 8, K = 9), symmetrised against rounding
+        # grams[k] = xtᵀ diag(resp[:, k]) xt: one GEMM per component (BLAS; an einsum over all
+        # components at once is much slower), symmetrised against rounding
         grams = np.empty((resp.shape[1], p + 1, p + 1))
         for k in range(resp.shape[1]):
             grams[k] = (xt * resp[:, k, None]).T @ xt
