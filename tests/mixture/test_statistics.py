@@ -26,8 +26,13 @@ def test_weighted_statistics_match_responsibilities(fitted):
     np.testing.assert_allclose(np.sort(stats.n), [300, 300, 300], atol=5.0)
     # the fit's means come from the E-step before its last M-step; converged to tol=1e-3
     np.testing.assert_allclose(stats.means, fit.means, atol=1e-2)
-    given = component_statistics(X, fit, responsibilities=fit.predict_proba(X))
-    np.testing.assert_allclose(given.grams, stats.grams)
+    # given responsibilities are used as they are (here hard labels, not the fit's posteriors)
+    hard = np.eye(3)[fit.predict(X)]
+    given = component_statistics(X, fit, responsibilities=hard)
+    np.testing.assert_allclose(
+        given.grams, SufficientStatistics.from_responsibilities(X, hard).grams
+    )
+    np.testing.assert_array_equal(given.n, hard.sum(axis=0))
 
 
 def test_resampled_statistics(fitted):
