@@ -4,14 +4,17 @@ Measures, on data from :mod:`causalmix.simulate` (density 0.8, weights ±U[0.5, 
 equal component sizes):
 
 1. **protocol** -- the paper's Figure 1 grid: p in {4, 6, 8}, targets "all" / "half",
-   do-interventions to 1.0, N in {2^12, 2^14, 2^16}, 10 seeds; criteria BIC (default) and ICL.
+   do-interventions to 1.0, N in {2^12, 2^14, 2^16}, 10 seeds; criteria sBIC (default), BIC, ICL.
 2. **weak** -- hard interventions on half the nodes (p = 6, N = 2^16): mean 0 / variance 0.1 and
-   mean 1 / variance 1; BIC, ICL and the paper's drop-ratio rule (cutoff 0.07).
+   mean 1 / variance 1; sBIC, BIC, ICL and the paper's drop-ratio rule (cutoff 0.07).
 3. **timing** -- the reference sweep (scikit-learn ``GaussianMixture`` for k = 1..p+1, tol 1e-3,
    one k-means start, random_state 0) against ``select_n_components`` (selection + final fit),
    back to back in one worker on the same p = 8 "all", N = 2^16 data sets (5 seeds), CPU time.
 4. **overshoot** -- "all" data with ``max_components = p + 3`` (the default cap p + 1 equals K
    there, so over-estimation could not show otherwise).
+5. **null / misspecified** -- one Gaussian (p in {4, 8}, N in {2^12, 2^16}); do-interventions on
+   pairs of nodes and soft interventions (p = 6), which the interventional mixture cannot represent
+   with one component each; sBIC and BIC.
 
 Every worker runs with one BLAS thread at lowered priority. Writes
 ``docs/benchmarks/mixture_selection.{json,md}`` (``--quick``: ``mixture_selection_quick.*``, a
@@ -44,12 +47,25 @@ STEM = "mixture_selection"
 
 
 def _make_data(p: int, targets: str, kind: str, mean: float, var: float | None, n: int, seed: int):
+    """One simulated mixture. ``targets``: "all" / "half" (one node per intervention, the paper's
+    families), "pairs" (p // 2 interventions on two random nodes each) or "none" (the
+    observational law alone, K = 1)."""
     from causalmix.simulate import paper_interventions, random_sem, sample_mixture
 
     # the graph depends on (p, seed) only, so cells differing in N or strength are paired
     rng = np.random.default_rng([seed, p, 7919])
     sem = random_sem(p, density=0.8, random_state=rng)
-    ivs = paper_interventions(sem, targets=targets, kind=kind, mean=mean, var=var, random_state=rng)
+    if targets == "none":
+        ivs = []
+    else:
+        if targets == "pairs":
+            first = rng.choice(p, size=p // 2, replace=False)
+            sets = [{int(j), int(rng.choice(np.delete(np.arange(p), j)))} for j in np.sort(first)]
+        else:
+            sets = targets
+        ivs = paper_interventions(
+            sem, targets=sets, kind=kind, mean=mean, var=var, random_state=rng
+        )
     kind_code = ("do", "hard", "soft", "shift").index(kind)
     data_rng = np.random.default_rng([seed, p, n, 104729, int(1000 * mean), kind_code])
     return sample_mixture(sem, ivs, n, random_state=data_rng)
@@ -91,12 +107,11 @@ def run_task(task: dict) -> dict:
             record["reference_wall_seconds"] = time.perf_counter() - wall
             record["reference_log_likelihoods"] = curve
         cpu, wall = time.process_time(), time.perf_counter()
+        kwargs = {} if task["method"] == "pair" else {"criterion": task["method"]}
         res = select_n_components(
-            X,
-            max_components=task.get("max_components"),
-            criterion="bic" if task["method"] == "pair" else task["method"],
-            random_state=task["seed"],
+            X, max_components=task.get("max_components"), random_state=task["seed"], **kwargs
         )
+        record["criterion"] = res.criterion
         record["seconds"] = time.process_time() - cpu
         record["wall_seconds"] = time.perf_counter() - wall
     record["K_hat"] = res.n_components
@@ -159,9 +174,9 @@ def build_tasks(quick: bool) -> list[dict]:
     for p in (4, 6, 8):
         for targets in ("all", "half"):
             for n in sizes:
-                add("protocol", p, targets, "do", 1.0, None, n, ("bic", "icl"))
+                add("protocol", p, targets, "do", 1.0, None, n, ("sbic", "bic", "icl"))
     for mean, var in ((0.0, 0.1), (1.0, 1.0)):
-        add("weak", 6, "half", "hard", mean, var, big, ("bic", "icl", "drop_ratio"))
+        add("weak", 6, "half", "hard", mean, var, big, ("sbic", "bic", "icl", "drop_ratio"))
         add("limit", 6, "half", "hard", mean, var, big, ("truth_em",))
     timing_seeds = range(1) if quick else range(5)
     for seed in timing_seeds:
@@ -169,13 +184,23 @@ def build_tasks(quick: bool) -> list[dict]:
             dict(experiment="timing", p=8, targets="all", kind="do", mean=1.0, var=None, n=big,
                  seed=seed, method="pair")
         )  # fmt: skip
+    for p in (4, 8):
+        for n in (2**12, big):
+            add("null", p, "none", "do", 1.0, None, n, ("sbic", "bic"))
+    for n in (2**12, big):
+        add("misspecified", 6, "pairs", "do", 1.0, None, n, ("sbic", "bic"))
+    add("misspecified", 6, "half", "soft", 1.0, None, big, ("sbic", "bic"))
     if not quick:
         for p in (4, 6):
-            add("overshoot", p, "all", "do", 1.0, None, 2**14, ("bic",), max_components=p + 3)
+            add("overshoot", p, "all", "do", 1.0, None, 2**14, ("sbic", "bic"),
+                max_components=p + 3)  # fmt: skip
     # longest first, so the two workers finish together
-    cost = {"pair": 20.0, "drop_ratio": 5.0, "icl": 1.2, "bic": 1.0, "truth_em": 0.5}
+    cost = {"pair": 20.0, "drop_ratio": 5.0, "sbic": 3.0, "icl": 1.2, "bic": 1.0, "truth_em": 0.5}
     tasks.sort(key=lambda t: -cost[t["method"]] * t["n"] * t["p"] ** 2)
     return tasks
+
+
+PROTOCOL_METHODS = ("sbic", "bic", "icl")
 
 
 def _rate(records: list[dict]) -> float:
@@ -186,28 +211,28 @@ def summarize(records: list[dict]) -> dict:
     def pick(**kw):
         return [r for r in records if all(r.get(k) == v for k, v in kw.items())]
 
-    out: dict = {"protocol": [], "weak": [], "timing": {}, "overshoot": []}
+    out: dict = {"protocol": [], "weak": [], "timing": {}, "overshoot": [], "other": []}
     cells = sorted({(r["p"], r["targets"], r["n"]) for r in pick(experiment="protocol")})
     for p, targets, n in cells:
         row = {"p": p, "targets": targets, "n": n}
-        for m in ("bic", "icl"):
+        for m in PROTOCOL_METHODS:
             rs = pick(experiment="protocol", p=p, targets=targets, n=n, method=m)
             row["K"] = rs[0]["K"]
             row[f"{m}_rate"] = _rate(rs)
             row[f"{m}_k_hat"] = sorted(r["K_hat"] for r in rs)
             row[f"{m}_median_s"] = float(np.median([r["seconds"] for r in rs]))
         out["protocol"].append(row)
-    for m in ("bic", "icl"):
+    for m in PROTOCOL_METHODS:
         out[f"protocol_{m}_rate"] = _rate(pick(experiment="protocol", method=m))
     weak_cells = sorted({(r["mean"], r["var"]) for r in pick(experiment="weak")})
-    weak_all = {"bic": [], "icl": []}
+    weak_all = {"sbic": [], "bic": [], "icl": []}
     for mean, var in weak_cells:
         row = {"mean": mean, "var": var}
         paper = {
             r["seed"]: r["K_hat"]
             for r in pick(experiment="weak", mean=mean, var=var, method="drop_ratio")
         }
-        for m in ("bic", "icl", "drop_ratio"):
+        for m in ("sbic", "bic", "icl", "drop_ratio"):
             rs = pick(experiment="weak", mean=mean, var=var, method=m)
             row["K"] = rs[0]["K"]
             row["n"] = rs[0]["n"]
@@ -244,7 +269,7 @@ def summarize(records: list[dict]) -> dict:
             row["budget"] = [budget[k] for k in sorted(budget)]
             row["bic_per_component"] = per_component
         out["weak"].append(row)
-    for m in ("bic", "icl"):
+    for m in ("sbic", "bic", "icl"):
         out[f"weak_{m}_rate_where_paper_1"] = _rate(weak_all[m])
     pairs = sorted(pick(experiment="timing"), key=lambda r: r["seed"])
     if pairs:
@@ -259,13 +284,30 @@ def summarize(records: list[dict]) -> dict:
             "min_ratio": float(np.min(ratios)),
             "reference_rate": float(np.mean([r["reference_K_hat"] == r["K"] for r in pairs])),
             "ours_rate": _rate(pairs),
+            "criterion": pairs[0].get("criterion", "bic"),
         }  # fmt: skip
     for p in sorted({r["p"] for r in pick(experiment="overshoot")}):
-        rs = pick(experiment="overshoot", p=p)
-        out["overshoot"].append(
-            {"p": p, "n": rs[0]["n"], "K": rs[0]["K"], "max_components": rs[0]["max_components"],
-             "bic_rate": _rate(rs), "bic_k_hat": sorted(r["K_hat"] for r in rs)}
-        )  # fmt: skip
+        row = {"p": p}
+        for m in ("sbic", "bic"):
+            rs = pick(experiment="overshoot", p=p, method=m)
+            if rs:
+                row.update(n=rs[0]["n"], K=rs[0]["K"], max_components=rs[0]["max_components"])
+                row[f"{m}_rate"] = _rate(rs)
+                row[f"{m}_k_hat"] = sorted(r["K_hat"] for r in rs)
+        out["overshoot"].append(row)
+    other = sorted(
+        {(r["experiment"], r["p"], r["targets"], r["kind"], r["n"])
+         for r in records if r["experiment"] in ("null", "misspecified")}
+    )  # fmt: skip
+    for experiment, p, targets, kind, n in other:
+        row = {"experiment": experiment, "p": p, "targets": targets, "kind": kind, "n": n}
+        for m in ("sbic", "bic"):
+            rs = pick(experiment=experiment, p=p, targets=targets, kind=kind, n=n, method=m)
+            row["K"] = rs[0]["K"]
+            row[f"{m}_rate"] = _rate(rs)
+            row[f"{m}_k_hat"] = [r["K_hat"] for r in sorted(rs, key=lambda r: r["seed"])]
+            row[f"{m}_median_s"] = float(np.median([r["seconds"] for r in rs]))
+        out["other"].append(row)
     return out
 
 
@@ -289,35 +331,41 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         "",
         "Data: `causalmix.simulate` (density 0.8, weights ±U[0.5, 1], N(0, 1) noise, equal "
         "component sizes); K̂ = K is the fraction of seeds whose chosen number of components equals "
-        "the true one. BIC is the default criterion of `select_n_components`.",
+        "the true one. sBIC (the BIC of the interventional mixture, "
+        "`causalmix.mixture.structured`) is the default criterion of `select_n_components`; "
+        "BIC is the free-covariance mixture's.",
         "",
         "## 1. Paper protocol (do-interventions to 1.0)",
         "",
-        "| p | targets | N | K | BIC K̂ = K | ICL K̂ = K | BIC K̂ values | BIC median CPU s |",
-        "|---|---|---|---|---|---|---|---|",
+        "| p | targets | N | K | sBIC K̂ = K | BIC K̂ = K | ICL K̂ = K | sBIC K̂ values "
+        "| sBIC median CPU s | BIC median CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary["protocol"]:
         lines.append(
-            f"| {r['p']} | {r['targets']} | {_pow2(r['n'])} | {r['K']} | {r['bic_rate']:.2f} | "
-            f"{r['icl_rate']:.2f} | {r['bic_k_hat']} | {r['bic_median_s']:.2f} |"
+            f"| {r['p']} | {r['targets']} | {_pow2(r['n'])} | {r['K']} | {r['sbic_rate']:.2f} | "
+            f"{r['bic_rate']:.2f} | {r['icl_rate']:.2f} | {r['sbic_k_hat']} | "
+            f"{r['sbic_median_s']:.2f} | {r['bic_median_s']:.2f} |"
         )
     lines += [
         "",
-        f"Overall K̂ = K: BIC {summary['protocol_bic_rate']:.3f}, "
-        f"ICL {summary['protocol_icl_rate']:.3f}.",
+        f"Overall K̂ = K: sBIC {summary['protocol_sbic_rate']:.3f}, BIC "
+        f"{summary['protocol_bic_rate']:.3f}, ICL {summary['protocol_icl_rate']:.3f}.",
         "",
         '## 2. Weak hard interventions (p = 6, targets "half")',
         "",
-        "| mean | var | N | K | paper rule K̂ (per seed) | BIC K̂ (per seed) | ICL K̂ (per seed) "
-        "| BIC K̂ = K where paper K̂ = 1 | ICL same | BIC median CPU s | paper-rule median CPU s |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| mean | var | N | K | paper rule K̂ (per seed) | sBIC K̂ (per seed) | BIC K̂ (per seed) "
+        "| ICL K̂ (per seed) | sBIC K̂ = K where paper K̂ = 1 | BIC same | ICL same "
+        "| sBIC median CPU s | BIC median CPU s | paper-rule median CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in summary["weak"]:
         lines.append(
             f"| {r['mean']:g} | {r['var']:g} | {_pow2(r['n'])} | {r['K']} | {r['drop_ratio_k_hat']} "
-            f"| {r['bic_k_hat']} | {r['icl_k_hat']} | {r['bic_rate_where_paper_1']:.2f} "
-            f"(of {r['n_paper_1']}) | {r['icl_rate_where_paper_1']:.2f} | "
-            f"{r['bic_median_s']:.2f} | {r['drop_ratio_median_s']:.2f} |"
+            f"| {r['sbic_k_hat']} | {r['bic_k_hat']} | {r['icl_k_hat']} | "
+            f"{r['sbic_rate_where_paper_1']:.2f} (of {r['n_paper_1']}) | "
+            f"{r['bic_rate_where_paper_1']:.2f} | {r['icl_rate_where_paper_1']:.2f} | "
+            f"{r['sbic_median_s']:.2f} | {r['bic_median_s']:.2f} | {r['drop_ratio_median_s']:.2f} |"
         )
     for r in summary["weak"]:
         if "bic_limit_seeds" not in r:
@@ -345,9 +393,13 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         )
     lines += [
         "",
-        f"Pooled over both settings, where the paper's rule answers K̂ = 1: BIC K̂ = K in "
+        f"Pooled over both settings, where the paper's rule answers K̂ = 1: sBIC K̂ = K in "
+        f"{summary['weak_sbic_rate_where_paper_1']:.2f}, BIC in "
         f"{summary['weak_bic_rate_where_paper_1']:.2f}, ICL in "
-        f"{summary['weak_icl_rate_where_paper_1']:.2f} of the runs.",
+        f"{summary['weak_icl_rate_where_paper_1']:.2f} of the runs. (The information limit above "
+        "is the free-covariance BIC's; the interventional mixture charges p + 4 = 10 parameters "
+        "per extra component and its constrained (K-1)-fits cannot absorb a missing intervention "
+        "by distorting free covariances.)",
         "",
     ]
     t = summary.get("timing")
@@ -361,7 +413,8 @@ def markdown(summary: dict, header: dict, command: str) -> str:
             f"| reference: sklearn GaussianMixture k = 1..p+1 (tol 1e-3, 1 k-means init) + drop "
             f"ratio | {t['reference_median_s']:.2f} | {t['reference_median_wall_s']:.2f} | "
             f"{t['reference_rate']:.2f} |",
-            f"| `select_n_components` (BIC, default settings: selection + final fit) | "
+            f"| `select_n_components` (default settings, criterion {t['criterion']}: selection + "
+            f"final fit) | "
             f"{t['ours_median_s']:.2f} | {t['ours_median_wall_s']:.2f} | {t['ours_rate']:.2f} |",
             "",
             f"Both run back to back in the same worker on the same data sets (seeds {t['seeds']}); "
@@ -373,28 +426,54 @@ def markdown(summary: dict, header: dict, command: str) -> str:
         lines += [
             '## 4. Over-estimation check ("all", N = 2^14, cap above K)',
             "",
-            "| p | K | max_components | BIC K̂ = K | BIC K̂ values |",
-            "|---|---|---|---|---|",
+            "| p | K | max_components | sBIC K̂ = K | sBIC K̂ values | BIC K̂ = K | BIC K̂ values |",
+            "|---|---|---|---|---|---|---|",
         ]
         for r in summary["overshoot"]:
             lines.append(
-                f"| {r['p']} | {r['K']} | {r['max_components']} | {r['bic_rate']:.2f} | "
-                f"{r['bic_k_hat']} |"
+                f"| {r['p']} | {r['K']} | {r['max_components']} | {r.get('sbic_rate', float('nan')):.2f} "
+                f"| {r.get('sbic_k_hat', '-')} | {r['bic_rate']:.2f} | {r['bic_k_hat']} |"
+            )
+        lines.append("")
+    if summary.get("other"):
+        lines += [
+            "## 5. One Gaussian, and interventions outside the interventional model",
+            "",
+            "null: the observational law alone (K = 1). misspecified: do-interventions on two "
+            'nodes at once ("pairs", p // 2 of them) and soft interventions (incoming weights '
+            "x 0.5, noise mean 1) on half the nodes; the interventional mixture assumes one hard "
+            "target per component, so these measure what its misspecification costs.",
+            "",
+            "| experiment | p | targets | kind | N | K | sBIC K̂ = K | sBIC K̂ (per seed) "
+            "| BIC K̂ = K | BIC K̂ (per seed) | sBIC median CPU s | BIC median CPU s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for r in summary["other"]:
+            lines.append(
+                f"| {r['experiment']} | {r['p']} | {r['targets']} | {r['kind']} | {_pow2(r['n'])} "
+                f"| {r['K']} | {r['sbic_rate']:.2f} | {r['sbic_k_hat']} | {r['bic_rate']:.2f} | "
+                f"{r['bic_k_hat']} | {r['sbic_median_s']:.2f} | {r['bic_median_s']:.2f} |"
             )
         lines.append("")
     lines += [
-        "## Why BIC is the default",
+        "## Why sBIC is the default",
         "",
         "- ICL adds the entropy of the responsibilities to BIC, i.e. it penalises overlapping "
         "components; weak interventions overlap by nature, so ICL merges them (section 2).",
         "- The drop-ratio rule compares log-likelihood gains with |l_k|, which is large when the "
         "components overlap; it answers K̂ = 1 on weak interventions (section 2).",
-        "- BIC is scale free and consistent, and matches ICL on the paper protocol (section 1). "
-        "Where it misses a weak component (mean 1 / variance 1) it is mostly at its information "
-        "limit: the K-component maximum-likelihood fit started from the truth has a worse BIC than "
-        "the best fitted model with fewer components (seeds listed in section 2); the remaining "
-        "misses are search failures (the grown K-component fit is worse than the truth-started "
-        "one).",
+        "- The free-covariance BIC is scale free and consistent, but charges p + p(p+1)/2 + 1 "
+        "parameters per component; on weak interventions (mean 1 / variance 1) most seeds are "
+        "beyond its information limit (section 2).",
+        "- sBIC starts from BIC's choice and adds components while the BIC of the interventional "
+        "mixture (components share one SEM up to a single-node intervention, p + 4 parameters "
+        "per extra component) improves. Where the paper's rule answers 1 it finds K in "
+        f"{summary['weak_sbic_rate_where_paper_1']:.2f} of the weak runs (BIC "
+        f"{summary['weak_bic_rate_where_paper_1']:.2f}); on the paper protocol "
+        f"{summary['protocol_sbic_rate']:.3f} (BIC {summary['protocol_bic_rate']:.3f}). It costs "
+        'CPU where BIC\'s choice is below the cap (sections 1-2); at the cap ("all" with the '
+        "default K_max = p + 1, section 3) nothing can be added and it costs nothing. Its model "
+        "is wrong for multi-node and soft interventions; section 5 shows what that costs.",
         "",
     ]
     return "\n".join(lines)

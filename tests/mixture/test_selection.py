@@ -73,7 +73,7 @@ def test_drop_ratio_errors(curve, cutoff, match):
         drop_ratio_rule(curve, cutoff)
 
 
-@pytest.mark.parametrize("criterion", ["bic", "icl", "drop_ratio"])
+@pytest.mark.parametrize("criterion", ["sbic", "bic", "icl", "drop_ratio"])
 def test_every_criterion_finds_three_blobs(three_blobs, criterion):
     X, _ = three_blobs
     res = select_n_components(X, 6, criterion=criterion, random_state=0)
@@ -91,13 +91,13 @@ def test_every_criterion_finds_three_blobs(three_blobs, criterion):
 
 def test_bic_curve_is_bic_of_the_fits(three_blobs):
     X, _ = three_blobs
-    res = select_n_components(X, 5, random_state=0)
+    res = select_n_components(X, 5, criterion="bic", random_state=0)
     np.testing.assert_allclose(res.curve[3], res.mixture.bic(X), rtol=1e-9)
 
 
 def test_subsampled_sweep_then_full_data(three_blobs):
     X, _ = three_blobs
-    res = select_n_components(X, 6, sweep_size=300, random_state=0)
+    res = select_n_components(X, 6, criterion="bic", sweep_size=300, random_state=0)
     assert res.n_sweep_samples == 300 and res.n_components == 3
     assert res.mixture.n_samples == X.shape[0]
     assert np.isfinite(res.sweep_curve[1:4]).all()
@@ -113,7 +113,7 @@ def test_full_data_check_recovers_what_the_subsample_misses(random_state):
     rng = np.random.default_rng(0)
     X, _ = blobs(1000, [(0.0, 0.0), (8.0, 0.0)], [1.0, 1.0], rng)
     X = np.vstack([X, np.array([4.0, 9.0]) + 0.3 * rng.standard_normal((25, 2))])
-    res = select_n_components(X, 5, sweep_size=100, random_state=random_state)
+    res = select_n_components(X, 5, criterion="bic", sweep_size=100, random_state=random_state)
     assert res.n_components == 3
     if random_state == 0:
         assert np.nanargmin(res.sweep_curve) == 2  # the subsample alone misses the small group
@@ -197,6 +197,6 @@ def test_bic_finds_weak_hard_interventions_the_paper_rule_misses():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         paper = select_n_components(sample.X, criterion="drop_ratio", random_state=0)
-    ours = select_n_components(sample.X, random_state=0)
+    ours = select_n_components(sample.X, criterion="bic", random_state=0)
     assert paper.n_components == 1
     assert ours.n_components == len(sample.components) == 4

@@ -137,14 +137,21 @@ class _Data:
         precision = U @ U.transpose(0, 2, 1)
         h = np.einsum("kij,kj->ki", precision, means)
         log_det = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
-        coef = np.empty((means.shape[0], self.n_features))
+        const = log_det - 0.5 * (np.einsum("ki,ki->k", h, means) + self.p * _LOG_2PI)
+        return self.log_prob_natural_t(precision, h, const)
+
+    def log_prob_natural_t(
+        self, precision: np.ndarray, h: np.ndarray, const: np.ndarray
+    ) -> np.ndarray:
+        """``-0.5 xᵀ P_c x + h_cᵀ x + const_c`` for every row and component, shape (K, N)."""
+        coef = np.empty((h.shape[0], self.n_features))
         t = self.iu.size
         coef[:, :t] = precision[:, self.iu, self.ju] * np.where(self.iu == self.ju, -0.5, -1.0)
         coef[:, t : t + self.p] = h
-        coef[:, -1] = log_det - 0.5 * (np.einsum("ki,ki->k", h, means) + self.p * _LOG_2PI)
+        coef[:, -1] = const
         if self.features_t is not None:
             return coef @ self.features_t
-        out = np.empty((means.shape[0], self.n))
+        out = np.empty((h.shape[0], self.n))
         for rows, feats in self._blocks():
             out[:, rows] = coef @ feats
         return out

@@ -1,0 +1,148 @@
+"""Interventional mixtures: parametrisation, gradient, generalised EM, starts, the sbic criterion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+from scipy.stats import multivariate_normal
+
+from causalmix.mixture import select_n_components, structured
+from causalmix.mixture._gaussian import _Data
+from causalmix.simulate import paper_interventions, random_sem, sample_mixture
+
+
+def _random_params(rng, p=5, targets=(1, 4)):
+    A = rng.normal(size=(p, p))
+    k1 = len(targets)
+    return structured._SParams(
+        weights=np.full(k1 + 1, 1.0 / (k1 + 1)),
+        targets=np.array(targets),
+        chol=np.linalg.cholesky(A @ A.T + p * np.eye(p)),
+        h0=rng.normal(size=p),
+        a=0.3 * rng.normal(size=(k1, p)),
+        b=rng.normal(size=k1),
+        m=rng.normal(size=k1),
+        v=np.array([0.5, 2.0, 1.5, 0.7][:k1]),
+    )
+
+
+def _weak_sample(seed=0, n=2**16, p=6, mean=1.0, var=1.0):
+    rng = np.random.default_rng([seed, p, 7919])
+    sem = random_sem(p, density=0.8, random_state=rng)
+    ivs = paper_interventions(
+        sem, targets="half", kind="hard", mean=mean, var=var, random_state=rng
+    )
+    return sample_mixture(sem, ivs, n, random_state=np.random.default_rng([seed, p, n]))
+
+
+def _standardised(sample):
+    X = sample.X
+    center, scale = X.mean(axis=0), X.std(axis=0)
+    Z = (X - center) / scale
+    comps = sample.components
+    return (
+        Z,
+        np.array([c.weight for c in comps]),
+        np.array([(c.mean - center) / scale for c in comps]),
+        np.array([c.covariance / np.outer(scale, scale) for c in comps]),
+        next(i for i, c in enumerate(comps) if not c.targets),
+    )
+
+
+def test_natural_parameters_are_consistent_and_single_node():
+    params = _random_params(np.random.default_rng(0))
+    nat = structured._natural(params)
+    p = params.chol.shape[0]
+    np.testing.assert_allclose(
+        nat.precision @ nat.covariance, np.broadcast_to(np.eye(p), nat.precision.shape), atol=1e-12
+    )
+    np.testing.assert_allclose(np.einsum("kij,kj->ki", nat.covariance, nat.h), nat.mean, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.slogdet(nat.precision)[1], nat.log_det, atol=1e-12)
+    for c, j in enumerate(params.targets, start=1):
+        # the target's marginal is (m, v); off the (j, j) entry the precision changes by -a aᵀ
+        assert nat.mean[c, j] == pytest.approx(params.m[c - 1])
+        assert nat.covariance[c, j, j] == pytest.approx(params.v[c - 1])
+        delta = nat.precision[c] - nat.precision[0] + np.outer(params.a[c - 1], params.a[c - 1])
+        delta[j, j] = 0.0
+        np.testing.assert_allclose(delta, 0.0, atol=1e-12)
+        dh = nat.h[c] - nat.h[0] - params.b[c - 1] * params.a[c - 1]
+        dh[j] = 0.0
+        np.testing.assert_allclose(dh, 0.0, atol=1e-12)
+
+
+def test_objective_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    params = _random_params(rng)
+    X = rng.normal(size=(400, 5)) * 2.0 + 0.5
+    resp_t = rng.dirichlet(np.ones(3), size=400).T.copy()
+    stats = structured._stats(_Data(X), resp_t)
+    params = structured._closed_form(params, stats, 1e-6)
+    x0 = structured._pack(params)
+    _, grad = structured._objective(x0, params, stats)
+    eye = np.eye(x0.size)
+    numeric = np.array(
+        [
+            (
+                structured._objective(x0 + 1e-6 * e, params, stats)[0]
+                - structured._objective(x0 - 1e-6 * e, params, stats)[0]
+            )
+            / 2e-6
+            for e in eye
+        ]
+    )
+    np.testing.assert_allclose(grad, numeric, atol=1e-6 * np.abs(grad).max())
+
+
+def test_true_parameters_convert_exactly_and_gem_never_decreases():
+    Z, w, mu, cov, base = _standardised(_weak_sample(n=2**13))
+    data = _Data(Z)
+    start, residual = structured.from_gaussians(w, mu, cov, base)
+    assert residual < 1e-20
+    log_prob = np.array(
+        [
+            np.log(wc) + multivariate_normal(m, c).logpdf(Z)
+            for wc, m, c in zip(w, mu, cov, strict=True)
+        ]
+    )
+    assert structured.log_likelihood(data, start) == pytest.approx(
+        logsumexp(log_prob, axis=0).mean(), abs=1e-9
+    )
+    result = structured.run_gem(data, start, tol=1e-7, reg_covar=1e-6, max_iter=200)
+    assert np.all(np.diff(result.history) >= -1e-10)
+    assert result.log_likelihood >= result.history[-1] - 1e-10
+    assert result.converged
+
+
+def test_rank_two_fit_prefers_the_target_carrying_the_mean_shift():
+    # a source node whose intervention only shifts its mean: precision unchanged, h changes in j
+    p = 4
+    delta = np.zeros((p, p))
+    dh = np.zeros(p)
+    dh[2] = 1.0
+    j, _, _, residual = structured._rank_two_fit(delta, dh)
+    assert j == 2 and residual == pytest.approx(0.0)
+
+
+def test_n_parameters():
+    assert structured.n_parameters(1, 6) == 6 + 21
+    assert structured.n_parameters(4, 6) == 6 + 21 + 3 * 10
+
+
+def test_sbic_finds_a_weak_intervention_bic_cannot_pay_for():
+    sample = _weak_sample(seed=0)
+    res = select_n_components(sample.X, criterion="sbic", random_state=0)
+    assert res.bic_n_components == 3
+    assert res.n_components == len(sample.components) == 4
+    assert res.mixture.weights.size == 4
+    k = res.n_components
+    assert res.curve[k] < res.curve[k - 1] and res.curve[k] <= res.curve[k + 1]
+
+
+def test_sbic_keeps_one_gaussian():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(5, 5))
+    X = rng.multivariate_normal(np.ones(5), A @ A.T + np.eye(5), size=20000)
+    res = select_n_components(X, criterion="sbic", random_state=0)
+    assert res.n_components == 1 and res.bic_n_components == 1
+    assert np.isfinite(res.curve[1]) and res.curve[2] > res.curve[1]
