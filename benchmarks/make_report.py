@@ -24,7 +24,10 @@ PARTS = (
 # benchmarks of single stages, run by their own scripts (linked, not inlined)
 STAGES = (
     ("estimator_cell", "the estimator's acceptance cell and the search-extension ablation"),
-    ("mixture_selection", "choosing the number of components (BIC vs the paper's rule), speed"),
+    (
+        "mixture_selection",
+        "choosing the number of components (sBIC, BIC vs the paper's rule), speed",
+    ),
     ("utigsp_vs_causaldag", "UT-IGSP alone vs causaldag: test decisions, scores, speed"),
 )
 

@@ -146,3 +146,87 @@ def test_sbic_keeps_one_gaussian():
     res = select_n_components(X, criterion="sbic", random_state=0)
     assert res.n_components == 1 and res.bic_n_components == 1
     assert np.isfinite(res.curve[1]) and res.curve[2] > res.curve[1]
+
+
+def _paper_sample(p, targets, kind, mean, var, n, seed):
+    # benchmarks/mixture_selection.py's data (so a failure there can be replayed here)
+    rng = np.random.default_rng([seed, p, 7919])
+    sem = random_sem(p, density=0.8, random_state=rng)
+    ivs = paper_interventions(sem, targets=targets, kind=kind, mean=mean, var=var, random_state=rng)
+    data_rng = np.random.default_rng(
+        [seed, p, n, 104729, int(1000 * mean), ("do", "hard").index(kind)]
+    )
+    return sample_mixture(sem, ivs, n, random_state=data_rng)
+
+
+def test_likelihood_stays_bounded_on_do_interventions():
+    # regression: an early version drove an interventional fit of these do-data to a mean
+    # log-likelihood of 2e17 and chose 5 components (fixed by the precision cap below, the
+    # per-node variance floor in the scaled frame and screening the starts)
+    sample = _paper_sample(6, "half", "do", 1.0, None, 2**12, 1)
+    res = select_n_components(sample.X, random_state=1)
+    finite = res.log_likelihoods[np.isfinite(res.log_likelihoods)]
+    assert finite.size and np.all(np.abs(finite) < 100)
+    assert res.n_components == len(sample.components) == 4
+
+
+def test_grow_and_prune_candidates():
+    rng = np.random.default_rng(5)
+    params = _random_params(rng)
+    grown = structured.grow_candidates(params)
+    p = params.chol.shape[0]
+    assert len(grown) == 4 * p
+    assert {int(g.targets[-1]) for g in grown} == set(range(p))
+    for g in grown:
+        assert g.weights.sum() == pytest.approx(1.0) and g.a.shape == (3, p)
+        assert structured._natural(g) is not None
+    # a fit with a duplicated component: pruning one copy loses (almost) nothing
+    Z, w, mu, cov, base = _standardised(_weak_sample(n=2**13))
+    data = _Data(Z)
+    start, _ = structured.from_gaussians(w, mu, cov, base)
+    settings = {"tol": 1e-6, "reg_covar": 1e-6, "max_iter": 200}
+    fit = structured.run_gem(data, start, **settings)
+    doubled = fit.params._replace(
+        weights=np.append(fit.params.weights[:-1], [fit.params.weights[-1] / 2] * 2),
+        targets=np.append(fit.params.targets, fit.params.targets[-1]),
+        a=np.vstack([fit.params.a, fit.params.a[-1]]),
+        b=np.append(fit.params.b, fit.params.b[-1]),
+        m=np.append(fit.params.m, fit.params.m[-1]),
+        v=np.append(fit.params.v, fit.params.v[-1]),
+    )
+    assert structured.log_likelihood(data, doubled) == pytest.approx(fit.log_likelihood, abs=1e-9)
+    pruned = structured.prune_fit(
+        data, data, structured._SResult(doubled, 0.0, 0, True, np.array([])), settings
+    )
+    assert pruned.params.weights.size == fit.params.weights.size
+    assert pruned.log_likelihood >= fit.log_likelihood - 1e-4
+
+
+def test_line_search_rejects_infeasible_steps():
+    # minimise (x - 3)^2 where x > 2 is infeasible: the optimiser must stop at the boundary side
+    def fun(x):
+        if x[0] > 2.0:
+            return np.inf, None
+        return float((x[0] - 3.0) ** 2), np.array([2.0 * (x[0] - 3.0)])
+
+    x, f = structured._lbfgs(fun, np.array([0.0]), max_iter=50)
+    assert x[0] <= 2.0 and x[0] > 1.9 and np.isfinite(f)
+
+
+def test_precision_cap_is_enforced():
+    # with reg_covar = 0.25 the cap on every diagonal precision entry is 2 / 0.25 = 8 (scaled
+    # frame); the weak data's true precisions exceed it, so the fit must sit on the bound
+    Z, w, mu, cov, base = _standardised(_weak_sample(n=2**12))
+    data = _Data(Z)
+    start, _ = structured.from_gaussians(w, mu, cov, base)
+    assert np.diagonal(structured._natural(start).precision, axis1=1, axis2=2).max() > 8.0
+    stats = structured._stats(data, structured._e_step_t(data, start)[1])
+    x0 = structured._pack(start)
+    assert structured._objective(x0, start, stats, cap=8.0)[0] == np.inf
+    assert np.isfinite(structured._objective(x0, start, stats)[0])
+    # a start inside the bound (a shrunken shared precision) stays inside it
+    inside = start._replace(chol=start.chol / 4.0, a=start.a / 4.0)
+    assert np.diagonal(structured._natural(inside).precision, axis1=1, axis2=2).max() < 8.0
+    fit = structured.run_gem(data, inside, tol=1e-6, reg_covar=0.25, max_iter=50)
+    assert np.diagonal(structured._natural(fit.params).precision, axis1=1, axis2=2).max() <= 8.0
+    assert np.all(np.diff(fit.history) >= -1e-10)

@@ -3,8 +3,10 @@
 - :mod:`~causalmix.mixture.em`: full-covariance Gaussian-mixture EM (:func:`fit_mixture`,
   :class:`GaussianMixtureFit`);
 - :mod:`~causalmix.mixture.split`: growing a k-component fit into a (k+1)-component start;
+- :mod:`~causalmix.mixture.structured`: the interventional mixture (components share one SEM up to
+  a single-node intervention) behind the ``"sbic"`` criterion;
 - :mod:`~causalmix.mixture.selection`: the number of components (:func:`select_n_components`,
-  BIC by default; the paper's :func:`drop_ratio_rule`);
+  sBIC by default; BIC, ICL; the paper's :func:`drop_ratio_rule`);
 - :mod:`~causalmix.mixture.statistics`: fitted mixture -> :class:`~causalmix.stats.SufficientStatistics`.
 """
 

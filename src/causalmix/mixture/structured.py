@@ -185,15 +185,18 @@ def _stats(data: _Data, resp_t: np.ndarray) -> _Stats:
     return _Stats(n, sums[:, t : t + p], second, float(n.sum()))
 
 
-def _closed_form(params: _SParams, stats: _Stats, reg_covar: float) -> _SParams:
-    """Weights and the targets' marginals ``(m_c, v_c)``: exact maximisers given the rest."""
+def _closed_form(params: _SParams, stats: _Stats, reg_covar: float | np.ndarray) -> _SParams:
+    """Weights and the targets' marginals ``(m_c, v_c)``: exact maximisers given the rest
+    (``v_c >= reg_covar``, per node when an array)."""
     k1 = params.targets.size
     idx = np.arange(k1)
     n = stats.n[1:]
     j = params.targets
     reg = np.broadcast_to(np.asarray(reg_covar, dtype=np.float64), (params.chol.shape[0],))[j]
     m = stats.first[1:][idx, j] / n
-    v = stats.second[1:][idx, j, j] / n - m * m + reg
+    v = stats.second[1:][idx, j, j] / n - m * m
+    # a floor, not an added ridge: max(var, reg) maximises the marginal's likelihood subject to
+    # v >= reg, so the M-step never decreases the expected log-likelihood
     return params._replace(weights=stats.n / stats.total, m=m, v=np.maximum(v, reg))
 
 
@@ -446,32 +449,37 @@ def _feasible(params: _SParams, margin: float = 0.98) -> _SParams:
 
 
 def grow_candidates(params: _SParams) -> list[_SParams]:
-    """(k+1)-component starts: a new intervention on each node, both directions of the shift.
+    """(k+1)-component starts: a new intervention on each node, in four variants each.
 
-    The new component starts as the observational law with the target's marginal moved by one
-    observational standard deviation (``a = 0``: the other nodes keep their observational
-    conditional given the target, exact for a source node; EM then learns ``a``). It takes
-    ``1 / (k + 1)`` of the weight from the others in proportion.
+    The new component starts from the observational law with the target's marginal moved by one
+    observational standard deviation either way, and with ``a = 0`` (the other nodes keep their
+    observational conditional given the target: exact for a source node) or
+    ``a = Θ_0[:, j] / sqrt(Θ_0[j, j])`` (the target's whole Markov blanket is cut: exact for a
+    sink); EM then learns ``a``. It takes ``1 / (k + 1)`` of the weight from the others in
+    proportion.
     """
     nat = _natural(params)
     p = params.chol.shape[0]
     k = params.weights.size
-    mean0, cov0 = nat.mean[0], nat.covariance[0]
+    mean0, cov0, theta0 = nat.mean[0], nat.covariance[0], nat.precision[0]
     weights = np.concatenate([params.weights * k / (k + 1), [1.0 / (k + 1)]])
     out = []
     for j in range(p):
         sd = np.sqrt(cov0[j, j])
-        for sign in (1.0, -1.0):
-            out.append(
-                params._replace(
-                    weights=weights,
-                    targets=np.append(params.targets, j),
-                    a=np.vstack([params.a, np.zeros(p)]),
-                    b=np.append(params.b, 0.0),
-                    m=np.append(params.m, mean0[j] + sign * sd),
-                    v=np.append(params.v, cov0[j, j]),
+        for a in (np.zeros(p), theta0[:, j] / np.sqrt(theta0[j, j])):
+            for sign in (1.0, -1.0):
+                out.append(
+                    _feasible(
+                        params._replace(
+                            weights=weights,
+                            targets=np.append(params.targets, j),
+                            a=np.vstack([params.a, a]),
+                            b=np.append(params.b, 0.0),
+                            m=np.append(params.m, mean0[j] + sign * sd),
+                            v=np.append(params.v, cov0[j, j]),
+                        )
+                    )
                 )
-            )
     return out
 
 
