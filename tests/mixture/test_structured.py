@@ -230,3 +230,17 @@ def test_precision_cap_is_enforced():
     fit = structured.run_gem(data, inside, tol=1e-6, reg_covar=0.25, max_iter=50)
     assert np.diagonal(structured._natural(fit.params).precision, axis1=1, axis2=2).max() <= 8.0
     assert np.all(np.diff(fit.history) >= -1e-10)
+
+
+def test_sbic_keeps_bics_answer_when_the_interventional_model_is_wrong():
+    # do-interventions on pairs of nodes: one component needs two changed factors, which the
+    # interventional mixture cannot represent; growing it alone chose 5 here, but its BIC is far
+    # worse than the free mixture's, so the free choice (K) stands
+    rng = np.random.default_rng([0, 6, 7919])
+    sem = random_sem(6, density=0.8, random_state=rng)
+    ivs = paper_interventions(sem, targets=[{0, 3}, {2, 5}, {4, 1}], kind="do", random_state=rng)
+    sample = sample_mixture(sem, ivs, 2**12, random_state=np.random.default_rng(1))
+    res = select_n_components(sample.X, random_state=0)
+    assert res.bic_n_components == res.n_components == 4
+    fitted = np.isfinite(res.curve)
+    assert np.nanargmin(res.curve) == 4 and fitted[5]  # the interventional 5-fit was tried

@@ -3,15 +3,19 @@
 Three rules, each returning its score curve:
 
 ``criterion="sbic"`` (default)
-    The free-covariance BIC's choice (below), then components are added one at a time while the
-    BIC of the *interventional mixture* improves: a mixture whose components share one linear
-    SEM up to a single-node intervention (:mod:`causalmix.mixture.structured`), so that each
-    extra component costs ``p + 4`` parameters instead of ``p + p (p + 1) / 2 + 1``. The
-    (k+1)-fit is the better of the interventional k-fit grown by one intervention and the free
-    (k+1)-fit grown from the free k-fit and converted; when components were added, deleting
-    each one again is tried (a better k-fit can make the last one unnecessary). The choice is
-    never below BIC's, so misspecification of the interventional model (multi-node or soft
-    interventions, non-Gaussian data) can only add components.
+    One BIC over two model families: the free-covariance mixtures of ``"bic"`` (below) and the
+    *interventional mixtures* (:mod:`causalmix.mixture.structured`), whose components share one
+    linear SEM up to a single-node intervention, so that each extra component costs ``p + 4``
+    parameters instead of ``p + p (p + 1) / 2 + 1``. Interventional fits start at BIC's choice
+    and components are added one at a time while their BIC improves; the (k+1)-fit is the better
+    of the interventional k-fit grown by one intervention and the free (k+1)-fit grown from the
+    free k-fit and converted; when components were added, deleting each one again is tried (a
+    better k-fit can make the last one unnecessary). The fit with the smallest BIC of either
+    family decides k. On data the interventional model describes (single-node hard or
+    do-interventions) it wins and can pay for weak interventions the free model cannot; on data
+    it does not describe (multi-node interventions) its BIC is far worse and the free model's
+    choice stands. The returned mixture is always a free-covariance fit; when an interventional
+    fit decides k, it is free EM started from that fit's responsibilities.
 
 ``criterion="bic"`` and ``"icl"``
     Scale-free information criteria, ``BIC = -2 log L + d log N`` with
@@ -32,14 +36,14 @@ Three rules, each returning its score curve:
 
 Why sBIC is the default (measured by ``benchmarks/mixture_selection.py``, results in
 ``docs/benchmarks/mixture_selection.md``): on the paper's protocol (do-interventions, p in
-{4, 6, 8}, "all"/"half", N in 2^12..2^16, 10 seeds) sBIC, BIC and ICL all find K in nearly every
-run. On weak hard interventions (p = 6, "half", N = 2^16) the drop-ratio rule answers k = 1 in
-20/20 runs and ICL, which penalises overlapping components, is as bad; the free-covariance BIC
-finds K with mean 0 / variance 0.1 but rarely with mean 1 / variance 1, where in most seeds even
-the K-component fit started from the true parameters has a worse BIC than a fit with fewer
-components (its information limit). The interventional mixture's BIC has the power there. Its
-price is CPU time where BIC's choice is below ``max_components`` (one interventional fit per k
-tried) and extra components on data its model does not describe (section 5 of the benchmark).
+{4, 6, 8}, "all"/"half", N in 2^12..2^16, 10 seeds) sBIC, BIC and ICL all find K in every run.
+On weak hard interventions (p = 6, "half", N = 2^16) the drop-ratio rule answers k = 1 in 20/20
+runs and ICL, which penalises overlapping components, is as bad; the free-covariance BIC finds K
+with mean 0 / variance 0.1 but rarely with mean 1 / variance 1, where in most seeds even the
+K-component fit started from the true parameters has a worse BIC than a fit with fewer
+components (its information limit). The interventional mixture has the power there. Its price
+is CPU time where BIC's choice is below ``max_components`` (a few interventional fits per k
+tried); on one Gaussian and on multi-node interventions it leaves BIC's answer unchanged.
 
 References
 ----------
@@ -99,12 +103,13 @@ class ComponentSelection:
         ``"sbic"``, ``"bic"``, ``"icl"`` or ``"drop_ratio"``.
     curve : ndarray of shape (max_components + 1,)
         ``curve[k]`` is the criterion for k components on all rows; NaN where k was not fitted on
-        all rows and at index 0. sBIC/BIC/ICL: lower is better; sBIC is evaluated from the BIC
-        choice upwards only (all NaN when that choice is already ``max_components``). Drop
-        ratio: ``|l_k - l_{k-1}| / |l_k|`` (NaN at k = 1).
+        all rows and at index 0. sBIC/BIC/ICL: lower is better; sBIC: the smaller of the free and
+        the interventional mixture's BIC (the latter fitted from BIC's choice upwards only, and
+        not at all when that choice is already ``max_components``). Drop ratio:
+        ``|l_k - l_{k-1}| / |l_k|`` (NaN at k = 1).
     log_likelihoods : ndarray of shape (max_components + 1,)
-        ``l_k``, the mean per-row log-likelihood on all rows, same indexing and NaNs (sBIC: of
-        the interventional k-fits).
+        ``l_k``, the mean per-row log-likelihood on all rows of the fit behind ``curve[k]``,
+        same indexing and NaNs.
     mixture : GaussianMixtureFit
         The fit with ``n_components`` components on all rows.
     sweep_curve : ndarray of shape (max_components + 1,)
@@ -293,11 +298,18 @@ def select_n_components(
         cutoff = None
         bic_choice = None
         if criterion == "sbic":
+            # one BIC over two model families: the free fits above and the interventional fits
+            # from BIC's choice upwards; per k the better one, overall the best
             bic_choice = chosen
-            chosen, scores, lls, final = _interventional_upward(
+            s_chosen, s_scores, s_lls, final = _interventional_upward(
                 Xc, fits[chosen], max_components, rng, settings
             )
-            fits = {**fits, chosen: final}
+            for k, value in s_scores.items():
+                if value < scores.get(k, np.inf):
+                    scores[k], lls[k] = value, s_lls[k]
+            chosen = min(scores, key=scores.get)
+            if chosen == s_chosen and chosen in s_scores and scores[chosen] == s_scores[chosen]:
+                fits = {**fits, chosen: final}
         curve = _by_k(max_components, scores)
         lls = _by_k(max_components, lls)
     _warn_unconverged(fits)
