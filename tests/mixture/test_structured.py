@@ -137,6 +137,9 @@ def test_sbic_finds_a_weak_intervention_bic_cannot_pay_for():
     assert res.mixture.weights.size == 4
     k = res.n_components
     assert res.curve[k] < res.curve[k - 1] and res.curve[k] <= res.curve[k + 1]
+    # the interventional family decided: its BIC is the curve's minimum
+    assert res.interventional_curve[k] == res.curve[k]
+    assert np.isnan(res.interventional_curve[: res.bic_n_components]).all()
 
 
 def test_sbic_keeps_one_gaussian():
@@ -242,5 +245,6 @@ def test_sbic_keeps_bics_answer_when_the_interventional_model_is_wrong():
     sample = sample_mixture(sem, ivs, 2**12, random_state=np.random.default_rng(1))
     res = select_n_components(sample.X, random_state=0)
     assert res.bic_n_components == res.n_components == 4
-    fitted = np.isfinite(res.curve)
-    assert np.nanargmin(res.curve) == 4 and fitted[5]  # the interventional 5-fit was tried
+    # the interventional family alone would choose 5, but its best BIC is far above the free one
+    assert np.nanargmin(res.interventional_curve) == 5
+    assert np.nanmin(res.interventional_curve) > np.nanmin(res.curve) + 1000

@@ -122,6 +122,9 @@ class ComponentSelection:
     bic_n_components : int or None
         ``criterion="sbic"`` only: the free-covariance BIC's choice, where the interventional
         search started (``n_components`` is never below it).
+    interventional_curve : ndarray of shape (max_components + 1,) or None
+        ``criterion="sbic"`` only: the interventional mixtures' BIC per k (NaN where not
+        fitted); where it is below the free mixtures' BIC it makes ``curve``.
     """
 
     n_components: int
@@ -134,9 +137,12 @@ class ComponentSelection:
     max_components: int
     cutoff: float | None = None
     bic_n_components: int | None = None
+    interventional_curve: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        for name in ("curve", "log_likelihoods", "sweep_curve"):
+        for name in ("curve", "log_likelihoods", "sweep_curve", "interventional_curve"):
+            if getattr(self, name) is None:
+                continue
             arr = np.array(getattr(self, name), dtype=np.float64)
             arr.setflags(write=False)
             object.__setattr__(self, name, arr)
@@ -278,6 +284,7 @@ def select_n_components(
     center = X.mean(axis=0)
     Xc = X - center
     settings = {"tol": tol, "reg_covar": reg_covar, "max_iter": max_iter}
+    bic_choice = s_scores = None
     if paper:
         fits = _paper_sweep(Xc, max_components, rng, settings)
         lls = _by_k(max_components, {k: r.log_likelihood for k, r in fits.items()})
@@ -296,7 +303,6 @@ def select_n_components(
         chosen = min(scores, key=scores.get)
         lls = {k: r.log_likelihood for k, r in fits.items()}
         cutoff = None
-        bic_choice = None
         if criterion == "sbic":
             # one BIC over two model families: the free fits above and the interventional fits
             # from BIC's choice upwards; per k the better one, overall the best
@@ -324,7 +330,8 @@ def select_n_components(
         n_sweep_samples=n_sweep,
         max_components=max_components,
         cutoff=cutoff,
-        bic_n_components=None if paper else bic_choice,
+        bic_n_components=bic_choice,
+        interventional_curve=None if s_scores is None else _by_k(max_components, s_scores),
     )
 
 
