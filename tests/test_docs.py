@@ -25,4 +25,5 @@ def test_readme_examples_run(capsys):
         exec(compile(block, str(README), "exec"), namespace)
     est = namespace["est"]
     assert est.n_components_ == 6
+    assert namespace["selection"].n_components == 4  # the weak-intervention example's claim
     assert capsys.readouterr().out

@@ -248,3 +248,28 @@ def test_sbic_keeps_bics_answer_when_the_interventional_model_is_wrong():
     # the interventional family alone would choose 5, but its best BIC is far above the free one
     assert np.nanargmin(res.interventional_curve) == 5
     assert np.nanmin(res.interventional_curve) > np.nanmin(res.curve) + 1000
+
+
+def test_sbic_is_bic_with_two_variables():
+    # p + 4 parameters per component save nothing on a free bivariate Gaussian's p + 3 + 1
+    rng = np.random.default_rng(2)
+    X = np.vstack([rng.normal(size=(3000, 2)), rng.normal(size=(3000, 2)) + np.array([3.0, 0.0])])
+    sbic = select_n_components(X, random_state=0)
+    bic = select_n_components(X, criterion="bic", random_state=0)
+    assert sbic.n_components == bic.n_components == sbic.bic_n_components == 2
+    assert np.isnan(sbic.interventional_curve).all()
+    assert bic.interventional_curve is None and bic.bic_n_components is None
+
+
+def test_estimator_with_sbic_finds_the_weak_component():
+    from causalmix import MixtureUTIGSP
+
+    rng = np.random.default_rng(0)  # the README's weak-intervention example
+    sem = random_sem(6, density=0.8, random_state=rng)
+    weak = paper_interventions(
+        sem, targets="half", kind="hard", mean=1.0, var=1.0, random_state=rng
+    )
+    sample = sample_mixture(sem, weak, 2**14, random_state=rng)
+    est = MixtureUTIGSP(criterion="sbic", random_state=0).fit(sample.X)
+    assert est.selection_criterion_ == "sbic" and est.n_components_ == 4
+    assert MixtureUTIGSP(random_state=0).fit(sample.X).n_components_ == 3  # the default, BIC

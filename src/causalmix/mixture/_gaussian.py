@@ -156,6 +156,15 @@ class _Data:
             out[:, rows] = coef @ feats
         return out
 
+    def moments(self, resp_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(n_c + 10 eps, sum_n r_cn x_n, sum_n r_cn x_n x_nᵀ)`` from responsibilities (K, N)."""
+        sums = self.weighted_sums(resp_t)
+        t, p = self.iu.size, self.p
+        second = np.empty((resp_t.shape[0], p, p))
+        second[:, self.iu, self.ju] = sums[:, :t]
+        second[:, self.ju, self.iu] = sums[:, :t]
+        return sums[:, -1] + _EPS, sums[:, t : t + p], second
+
     def weighted_sums(self, resp_t: np.ndarray) -> np.ndarray:
         """``sum_n r_cn f(x_n)``, shape (K, T), from responsibilities (K, N)."""
         if self.features_t is not None:
@@ -186,13 +195,9 @@ def _m_step_t(
     data: _Data, resp_t: np.ndarray, reg_covar: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_estimate_gaussian_parameters` from component-major responsibilities (K, N)."""
-    sums = data.weighted_sums(resp_t)
-    t, p = data.iu.size, data.p
-    nk = sums[:, -1] + _EPS
-    means = sums[:, t : t + p] / nk[:, None]
-    covariances = np.empty((resp_t.shape[0], p, p))
-    covariances[:, data.iu, data.ju] = sums[:, :t]
-    covariances[:, data.ju, data.iu] = sums[:, :t]
+    nk, first, covariances = data.moments(resp_t)
+    p = data.p
+    means = first / nk[:, None]
     covariances /= nk[:, None, None]
     covariances -= means[:, :, None] * means[:, None, :]
     covariances.reshape(-1, p * p)[:, :: p + 1] += reg_covar

@@ -14,7 +14,8 @@ Three rules, each returning its score curve:
     family decides k. On data the interventional model describes (single-node hard or
     do-interventions) it wins and can pay for weak interventions the free model cannot; on data
     it does not describe (multi-node interventions) its BIC is far worse and the free model's
-    choice stands. The returned mixture is always a free-covariance fit; when an interventional
+    choice stands. With p <= 2 the interventional mixture saves no parameters and sBIC is BIC.
+    The returned mixture is always a free-covariance fit; when an interventional
     fit decides k, it is free EM started from that fit's responsibilities.
 
 ``criterion="bic"`` and ``"icl"``
@@ -410,7 +411,7 @@ def _interventional_upward(
     Z = Xc / scale
     log_jac = float(np.log(scale).sum())
     data, zdata = _Data(Xc), _Data(Z)
-    ranking = _Data(Z[rng.choice(n, size=n, replace=False)[: min(n, _RANKING_ROWS)]])
+    ranking = _Data(Z[rng.choice(n, size=min(n, _RANKING_ROWS), replace=False)])
     gem = {
         # a change below one nat over all rows, or tol / 10 per row, ends an interventional fit;
         # the criterion compares differences of (p + 4) log(N) / 2 nats and more
@@ -424,10 +425,14 @@ def _interventional_upward(
         return params.weights, params.means / scale, params.covariances / np.outer(scale, scale)
 
     k = start.params.weights.size
-    if k >= max_components:  # nothing to add
+    if k >= max_components or Xc.shape[1] <= 2:
+        # nothing to add, or p + 4 parameters per component save nothing on a free Gaussian's
         return k, {}, {k: start.log_likelihood}, start
     free = start
     current = structured.fit_from_gaussians(zdata, ranking, *to_z(free.params), gem)
+    if current is None:  # no positive-definite start: the free family alone decides
+        logger.warning("no interventional-mixture start is positive definite; using BIC alone")
+        return k, {}, {k: start.log_likelihood}, start
     scores = {k: structured.bic(zdata, current) + 2.0 * n * log_jac}
     lls = {k: current.log_likelihood - log_jac}
     logger.info("interventional mixture: k=%d, criterion %.1f", k, scores[k])

@@ -16,7 +16,10 @@ parents is a rank-one change of the precision). Each extra component costs ``p +
 BIC on this model (``criterion="sbic"`` in :func:`~causalmix.mixture.select_n_components`) can pay
 for the weak interventions a free-covariance BIC cannot (``docs/design.md`` §1). The model is exact
 for single-node hard and do-interventions; everything else (soft or multi-node interventions,
-non-Gaussian data) is misspecified and typically costs extra components.
+non-Gaussian data) is misspecified and typically costs extra components, which is why the
+``"sbic"`` criterion compares its BIC with the free mixture's rather than trusting it alone.
+The likelihood is unbounded without a floor, so every diagonal precision entry is capped
+(:func:`_precision_cap`) and every target variance floored at ``reg_covar``.
 
 Fitting is generalised EM on the sufficient statistics ``(n_c, Σ r x, Σ r x xᵀ)``: the E-step is
 exact; the M-step sets the weights and ``(m_c, v_c)`` in closed form (the marginal of ``x_j`` does
@@ -38,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from causalmix.mixture._gaussian import _EPS, _LOG_2PI, _Data, _normalise_t
+from causalmix.mixture._gaussian import _LOG_2PI, _Data, _normalise_t
 
 __all__: list[str] = []
 
@@ -104,7 +107,10 @@ def _layout(targets: tuple[int, ...], p: int) -> tuple[np.ndarray, ...]:
     perm = np.concatenate([order[order != t].reshape(k1, p - 1), t], axis=1)
     inv_perm = np.argsort(perm, axis=1)
     il = np.tril_indices(p)
-    return perm, inv_perm, np.arange(k1)[:, None], il[0], il[1], il[0] == il[1]
+    out = (perm, inv_perm, np.arange(k1)[:, None], il[0], il[1], il[0] == il[1])
+    for arr in out:  # cached: shared by every caller
+        arr.setflags(write=False)
+    return out
 
 
 def _natural(params: _SParams) -> _Natural | None:
@@ -176,13 +182,8 @@ class _Stats(NamedTuple):
 
 
 def _stats(data: _Data, resp_t: np.ndarray) -> _Stats:
-    sums = data.weighted_sums(resp_t)
-    t, p = data.iu.size, data.p
-    second = np.empty((resp_t.shape[0], p, p))
-    second[:, data.iu, data.ju] = sums[:, :t]
-    second[:, data.ju, data.iu] = sums[:, :t]
-    n = sums[:, -1] + _EPS
-    return _Stats(n, sums[:, t : t + p], second, float(n.sum()))
+    n, first, second = data.moments(resp_t)
+    return _Stats(n, first, second, float(n.sum()))
 
 
 def _closed_form(params: _SParams, stats: _Stats, reg_covar: float | np.ndarray) -> _SParams:
@@ -321,7 +322,7 @@ def _lbfgs(
 
 
 def _m_step(
-    params: _SParams, stats: _Stats, reg_covar: float, steps: int, history=None
+    params: _SParams, stats: _Stats, reg_covar: float | np.ndarray, steps: int, history=None
 ) -> _SParams:
     params = _closed_form(params, stats, reg_covar)
     cap = _precision_cap(reg_covar)
@@ -349,11 +350,15 @@ def run_gem(
     params: _SParams,
     *,
     tol: float,
-    reg_covar: float,
+    reg_covar: float | np.ndarray,
     max_iter: int,
     steps: int = 10,
 ) -> _SResult:
-    """Generalised EM from ``params``; stops when the mean log-likelihood changes by < ``tol``."""
+    """Generalised EM from ``params``; stops when the mean log-likelihood changes by < ``tol``.
+
+    ``reg_covar`` (scalar or per node) floors the targets' variances and sets the precision cap;
+    ``steps`` bounds the L-BFGS iterations of each M-step.
+    """
     previous = -np.inf
     converged = False
     n_iter = 0
@@ -408,8 +413,9 @@ def from_gaussians(
 
     Each other component's target and ``(a, b)`` are read off its precision difference to the
     base (:func:`_rank_two_fit`); ``(m, v)`` are its mean and variance of the target. Returns the
-    parameters (components reordered: base first) and the summed residual of the rank-two fits,
-    which ranks candidate bases.
+    parameters (components reordered: base first; ``a`` shrunk where needed, :func:`_feasible`)
+    and the summed squared residual of the rank-two fits (zero when the Gaussians are exactly an
+    interventional mixture with this base).
     """
     precisions = np.linalg.inv(covariances)
     hs = np.einsum("kij,kj->ki", precisions, means)
@@ -531,12 +537,10 @@ def converted_starts(
 
 def fit_from_gaussians(
     data: _Data, ranking: _Data, weights, means, covariances, settings: dict
-) -> _SResult:
-    """Best interventional-mixture fit started from a free-Gaussian fit (:func:`converted_starts`)."""
-    best = _best_of(data, converted_starts(ranking, weights, means, covariances), settings)
-    if best is None:
-        raise ValueError("no positive-definite interventional-mixture start; increase reg_covar")
-    return best
+) -> _SResult | None:
+    """Best interventional-mixture fit started from a free-Gaussian fit (:func:`converted_starts`);
+    None when no start is positive definite."""
+    return _best_of(data, converted_starts(ranking, weights, means, covariances), settings)
 
 
 def _ranked_fit(
