@@ -10,13 +10,13 @@ Three rules, each returning its score curve:
     and components are added one at a time while their BIC improves; the (k+1)-fit is the better
     of the interventional k-fit grown by one intervention and the free (k+1)-fit grown from the
     free k-fit and converted; when components were added, deleting each one again is tried (a
-    better k-fit can make the last one unnecessary). The fit with the smallest BIC of either
-    family decides k. On data the interventional model describes (single-node hard or
-    do-interventions) it wins and can pay for weak interventions the free model cannot; on data
-    it does not describe (multi-node interventions) its BIC is far worse and the free model's
-    choice stands. With p <= 2 the interventional mixture saves no parameters and sBIC is BIC.
-    The returned mixture is always a free-covariance fit; when an interventional
-    fit decides k, it is free EM started from that fit's responsibilities.
+    better k-fit can make the last one unnecessary; repeated while it helps). The fit with the
+    smallest BIC of either family decides k. On data the interventional model describes
+    (single-node hard or do-interventions) it wins and can pay for weak interventions the free
+    model cannot; on data it does not describe (multi-node interventions) its BIC is far worse
+    and the free model's choice stands. With p <= 2 the interventional mixture saves no
+    parameters and sBIC is BIC. The returned mixture is always a free-covariance fit; when an
+    interventional fit decides k, it is free EM started from that fit's responsibilities.
 
 ``criterion="bic"`` and ``"icl"``
     Scale-free information criteria, ``BIC = -2 log L + d log N`` with
@@ -449,16 +449,18 @@ def _interventional_upward(
         if score >= scores[k]:
             break
         k, current = k + 1, grown
-    if k > start.params.weights.size:
-        # the components were added one at a time: check that a better (k-1)-fit does not
-        # make the last one unnecessary
+    while k > start.params.weights.size:
+        # the components were added one at a time: a (k-1)-fit reached by deleting one of them
+        # can beat the (k-1)-fit the growth went through (which then made the k-th necessary)
         pruned = structured.prune_fit(zdata, ranking, current, gem)
-        if pruned is not None:
-            score = structured.bic(zdata, pruned) + 2.0 * n * log_jac
-            if score < min(scores[k - 1], scores[k]):
-                logger.info("interventional mixture: pruned to k=%d, criterion %.1f", k - 1, score)
-                k, current = k - 1, pruned
-                scores[k], lls[k] = score, pruned.log_likelihood - log_jac
+        if pruned is None:
+            break
+        score = structured.bic(zdata, pruned) + 2.0 * n * log_jac
+        if score >= min(scores[k - 1], scores[k]):
+            break
+        logger.info("interventional mixture: pruned to k=%d, criterion %.1f", k - 1, score)
+        k, current = k - 1, pruned
+        scores[k], lls[k] = score, pruned.log_likelihood - log_jac
     if k == start.params.weights.size:
         return k, scores, lls, start
     # free-covariance refit started from the interventional fit's responsibilities
