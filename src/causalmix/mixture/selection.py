@@ -401,9 +401,12 @@ def _interventional_upward(
     The interventional fits run on the columns scaled to unit variance (the model is invariant
     to it, the optimiser is not). Each k + 1 is the better of the free (k + 1)-fit grown from the
     free k-fit and converted (:func:`structured.converted_starts`), and the interventional k-fit
-    grown by one intervention (:func:`structured.grow_fit`). Returns the chosen k, the criterion
-    and mean log-likelihood (original scale) per k fitted, and a free-covariance fit with the
-    chosen k started from the interventional one.
+    grown by one intervention (:func:`structured.grow_fit`); afterwards added components are
+    deleted again while that improves the criterion (:func:`structured.prune_fit`). Returns the
+    chosen k, the criterion and mean log-likelihood (original scale) per k fitted, and a
+    free-covariance fit with the chosen k started from the interventional one (``start`` when
+    nothing was added). Falls back to ``start`` alone when k is already ``max_components``,
+    p <= 2, or no interventional start is positive definite.
     """
     n = Xc.shape[0]
     scale = Xc.std(axis=0)
