@@ -296,11 +296,11 @@ def select_n_components(
         sweep_curve, n_sweep = curve, n
     else:
         base_criterion = "bic" if criterion == "sbic" else criterion
-        fits, sweep_scores, n_sweep = _grown_sweep(
-            Xc, max_components, base_criterion, patience, sweep_size, rng, settings
+        data = _Data(Xc)  # row features shared by every full-data fit
+        fits, scores, sweep_scores, n_sweep = _grown_sweep(
+            data, max_components, base_criterion, patience, sweep_size, rng, settings
         )
         sweep_curve = _by_k(max_components, sweep_scores)
-        scores = {k: _criterion(Xc, r, base_criterion) for k, r in fits.items()}
         chosen = min(scores, key=scores.get)
         lls = {k: r.log_likelihood for k, r in fits.items()}
         cutoff = None
@@ -309,7 +309,7 @@ def select_n_components(
             # from BIC's choice upwards; per k the better one, overall the best
             bic_choice = chosen
             s_chosen, s_scores, s_lls, final = _interventional_upward(
-                Xc, fits[chosen], max_components, rng, settings
+                data, fits[chosen], max_components, rng, settings
             )
             for k, value in s_scores.items():
                 if value < scores.get(k, np.inf):
@@ -352,24 +352,26 @@ def _paper_sweep(
 
 
 def _grown_sweep(
-    Xc: np.ndarray,
+    data: _Data,
     max_components: int,
     criterion: str,
     patience: int,
     sweep_size: int | None,
     rng: np.random.Generator,
     settings: dict,
-) -> tuple[dict[int, _EMResult], dict[int, float], int]:
-    """Subsample sweep, then full-data refits around its choice; returns full-data fits."""
-    n = Xc.shape[0]
+) -> tuple[dict[int, _EMResult], dict[int, float], dict[int, float], int]:
+    """Subsample sweep, then full-data refits around its choice.
+
+    Returns the full-data fits and their criterion, the sweep's criterion and its row count.
+    """
+    n = data.n
     subsample = sweep_size is not None and sweep_size < n
-    Xs = Xc[rng.choice(n, size=sweep_size, replace=False)] if subsample else Xc
+    sweep_data = _Data(data.X[rng.choice(n, size=sweep_size, replace=False)]) if subsample else data
     sweep_fits, sweep_scores = _grow_until_worse(
-        _Data(Xs), max_components, criterion, patience, rng, settings
+        sweep_data, max_components, criterion, patience, rng, settings
     )
     if not subsample:
-        return sweep_fits, sweep_scores, n
-    data = _Data(Xc)  # row features shared by every full-data fit below
+        return sweep_fits, sweep_scores, sweep_scores, n
     start_k = min(sweep_scores, key=sweep_scores.get)
     fits: dict[int, _EMResult] = {}
     scores: dict[int, float] = {}
@@ -390,11 +392,11 @@ def _grown_sweep(
             scores[k] = _criterion(data, grown, criterion)
         if scores[k] >= scores[k - 1]:
             break
-    return fits, sweep_scores, Xs.shape[0]
+    return fits, scores, sweep_scores, sweep_data.n
 
 
 def _interventional_upward(
-    Xc: np.ndarray, start: _EMResult, max_components: int, rng: np.random.Generator, settings: dict
+    data: _Data, start: _EMResult, max_components: int, rng: np.random.Generator, settings: dict
 ) -> tuple[int, dict[int, float], dict[int, float], _EMResult]:
     """Add components while the interventional mixture's BIC improves, from the BIC choice.
 
@@ -405,15 +407,15 @@ def _interventional_upward(
     deleted again while that improves the criterion (:func:`structured.prune_fit`). Returns the
     chosen k, the criterion and mean log-likelihood (original scale) per k fitted, and a
     free-covariance fit with the chosen k started from the interventional one (``start`` when
-    nothing was added). Falls back to ``start`` alone when k is already ``max_components``,
-    p <= 2, or no interventional start is positive definite.
+    nothing was added). Falls back to ``start`` alone (no interventional k) when k is already
+    ``max_components``, p <= 2, or no interventional start is positive definite.
     """
-    n = Xc.shape[0]
+    Xc, n = data.X, data.n
     scale = Xc.std(axis=0)
     scale[scale == 0] = 1.0
     Z = Xc / scale
     log_jac = float(np.log(scale).sum())
-    data, zdata = _Data(Xc), _Data(Z)
+    zdata = _Data(Z)
     ranking = _Data(Z[rng.choice(n, size=min(n, _RANKING_ROWS), replace=False)])
     gem = {
         # a change below one nat over all rows, or tol / 10 per row, ends an interventional fit;
@@ -430,12 +432,12 @@ def _interventional_upward(
     k = start.params.weights.size
     if k >= max_components or Xc.shape[1] <= 2:
         # nothing to add, or p + 4 parameters per component save nothing on a free Gaussian's
-        return k, {}, {k: start.log_likelihood}, start
+        return k, {}, {}, start
     free = start
     current = structured.fit_from_gaussians(zdata, ranking, *to_z(free.params), gem)
     if current is None:  # no positive-definite start: the free family alone decides
         logger.warning("no interventional-mixture start is positive definite; using BIC alone")
-        return k, {}, {k: start.log_likelihood}, start
+        return k, {}, {}, start
     scores = {k: structured.bic(zdata, current) + 2.0 * n * log_jac}
     lls = {k: current.log_likelihood - log_jac}
     logger.info("interventional mixture: k=%d, criterion %.1f", k, scores[k])

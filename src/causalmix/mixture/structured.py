@@ -41,7 +41,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from causalmix.mixture._gaussian import _LOG_2PI, _Data, _normalise_t
+from causalmix.mixture._gaussian import (
+    _LOG_2PI,
+    _check_ll,
+    _Data,
+    _logsumexp_t,
+    _normalise_t,
+)
 
 __all__: list[str] = []
 
@@ -166,12 +172,6 @@ def _natural(params: _SParams) -> _Natural | None:
     h[1:], mean[1:] = hp[rows, inv_perm], mu[rows, inv_perm]
     log_det[1:] = 2.0 * np.log(diag).sum(axis=1) - np.log(v)
     return _Natural(precision, h, covariance, mean, log_det)
-
-
-def _log_prob_t(data: _Data, nat: _Natural) -> np.ndarray:
-    """``log N(x_n; component c)``, component-major (K, N)."""
-    const = 0.5 * (nat.log_det - np.einsum("ki,ki->k", nat.h, nat.mean) - data.p * _LOG_2PI)
-    return data.log_prob_natural_t(nat.precision, nat.h, const)
 
 
 class _Stats(NamedTuple):
@@ -330,19 +330,26 @@ def _m_step(
     return _unpack(x, params)
 
 
-def _e_step_t(data: _Data, params: _SParams) -> tuple[float, np.ndarray]:
+def _weighted_log_prob_t(data: _Data, params: _SParams) -> np.ndarray:
+    """``log pi_c + log N(x_n; component c)``, component-major (K, N)."""
     nat = _natural(params)
     if nat is None:
         raise ValueError("interventional-mixture parameters are not positive definite")
-    weighted = _log_prob_t(data, nat)
+    const = 0.5 * (nat.log_det - np.einsum("ki,ki->k", nat.h, nat.mean) - data.p * _LOG_2PI)
+    weighted = data.log_prob_natural_t(nat.precision, nat.h, const)
     weighted += np.log(params.weights)[:, None]
-    log_norm, resp_t = _normalise_t(weighted)
-    return float(log_norm.mean()), resp_t
+    return weighted
+
+
+def _e_step_t(data: _Data, params: _SParams) -> tuple[float, np.ndarray]:
+    """Mean log-likelihood and responsibilities, component-major (K, N)."""
+    log_norm, resp_t = _normalise_t(_weighted_log_prob_t(data, params))
+    return _check_ll(log_norm), resp_t
 
 
 def log_likelihood(data: _Data, params: _SParams) -> float:
-    """Mean per-row log-likelihood."""
-    return _e_step_t(data, params)[0]
+    """Mean per-row log-likelihood (no responsibilities formed)."""
+    return _check_ll(_logsumexp_t(_weighted_log_prob_t(data, params)))
 
 
 def run_gem(
