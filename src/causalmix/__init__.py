@@ -9,5 +9,6 @@ __version__ = "0.1.0"
 
 from causalmix.discovery import ut_igsp
 from causalmix.estimator import MixtureUTIGSP
+from causalmix.stability import StabilityResult, stability
 
-__all__ = ["MixtureUTIGSP", "__version__", "ut_igsp"]
+__all__ = ["MixtureUTIGSP", "StabilityResult", "__version__", "stability", "ut_igsp"]

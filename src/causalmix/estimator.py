@@ -82,6 +82,12 @@ class MixtureUTIGSP(BaseEstimator):
         ``(arcs, targets)``.
     reg_covar : float, default=1e-6
         Added to the diagonal of the mixture covariances (do-interventions make them near-singular).
+    n_resamples : int, default=0
+        When positive, ``fit`` ends by refitting clones on that many half-size subsamples and
+        stores how often each edge, target and K comes back as ``stability_``
+        (:func:`causalmix.stability`).
+    n_jobs : int or None, default=None
+        Parallel refits for ``n_resamples`` (joblib convention).
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 
@@ -119,6 +125,8 @@ class MixtureUTIGSP(BaseEstimator):
     mixture_ : GaussianMixtureFit
     statistics_ : SufficientStatistics
     utigsp_ : UTIGSPResult
+    stability_ : StabilityResult
+        Only when ``n_resamples > 0``.
     """
 
     def __init__(
@@ -137,6 +145,8 @@ class MixtureUTIGSP(BaseEstimator):
         start: str = "mixed",
         select: str = "total",
         reg_covar: float = 1e-6,
+        n_resamples: int = 0,
+        n_jobs: int | None = None,
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.n_components = n_components
@@ -152,6 +162,8 @@ class MixtureUTIGSP(BaseEstimator):
         self.start = start
         self.select = select
         self.reg_covar = reg_covar
+        self.n_resamples = n_resamples
+        self.n_jobs = n_jobs
         self.random_state = random_state
 
     @classmethod
@@ -193,6 +205,7 @@ class MixtureUTIGSP(BaseEstimator):
         check_alpha(self.alpha_inv, "alpha_inv")
         check_positive_int(self.depth, "depth", minimum=0)
         check_positive_int(self.n_runs, "n_runs")
+        check_positive_int(self.n_resamples, "n_resamples", minimum=0)
         # checked here too (not only by the search) so that a typo fails before the mixture fit
         check_search_options(self.start, self.select)
 
@@ -383,6 +396,12 @@ class MixtureUTIGSP(BaseEstimator):
             self.observational_component_, self.observational_method_,
             self.observational_margin_, int(self.adjacency_.sum()),
         )  # fmt: skip
+        self.__dict__.pop("stability_", None)  # never keep the frequencies of an earlier fit
+        if self.n_resamples:
+            from causalmix.stability import resample_fit
+
+            self.stability_ = resample_fit(X, self, n_resamples=self.n_resamples, n_jobs=self.n_jobs,
+                                           random_state=rng, progress=progress)  # fmt: skip
         return self
 
     # ------------------------------------------------------------------ prediction / export
