@@ -16,7 +16,13 @@ from causalmix.graphs import check_adjacency, edges
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["plot_graph", "plot_selection_curve", "plot_targets"]
+__all__ = [
+    "plot_edge_frequencies",
+    "plot_graph",
+    "plot_selection_curve",
+    "plot_target_frequencies",
+    "plot_targets",
+]
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
@@ -43,6 +49,7 @@ def plot_graph(
     names: Sequence[str] | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    edge_frequency: object = None,
 ) -> Axes:
     """Draw a DAG or (I-)CPDAG on a circle; nodes that are intervention targets are highlighted.
 
@@ -56,12 +63,34 @@ def plot_graph(
         components that hit it.
     names : sequence of str, optional
         Node labels (default ``0..p-1``).
+    edge_frequency : array-like of shape (p, p), optional
+        Resampling frequency of each drawn edge (``[i, j]`` for the arc ``i -> j``; either entry
+        for an undirected edge), e.g. from :class:`causalmix.StabilityResult`: sets the line width
+        and labels the edge.
+
+    Raises
+    ------
+    ValueError
+        If ``names`` or ``edge_frequency`` do not match the graph's size, or a frequency lies
+        outside [0, 1].
     """
     import matplotlib.patches as mpatches
 
     A = check_adjacency(graph, "graph")
     p = A.shape[0]
     labels = _names(names, p)
+    freq = _frequencies(edge_frequency, (p, p), "edge_frequency")
+
+    def width(i: int, j: int, base: float) -> float:
+        return base if freq is None else 0.4 + 3.0 * max(freq[i, j], freq[j, i])
+
+    def label(i: int, j: int) -> None:
+        if freq is not None:
+            mid = 0.5 * (pos[i] + pos[j])
+            text = f"{max(freq[i, j], freq[j, i]):.2f}"
+            ax.text(*mid, text, ha="center", va="center", fontsize=7, color="0.15",
+                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
+
     ax = _axes(ax, (6.0, 6.0))
     angle = np.pi / 2 - 2 * np.pi * np.arange(p) / max(p, 1)
     pos = np.c_[np.cos(angle), np.sin(angle)]
@@ -74,12 +103,14 @@ def plot_graph(
     for i, j in directed:
         ax.add_patch(
             mpatches.FancyArrowPatch(
-                pos[i], pos[j], arrowstyle="-|>", mutation_scale=14, color="0.2", lw=1.3,
-                shrinkA=radius * 150, shrinkB=radius * 150,
+                pos[i], pos[j], arrowstyle="-|>", mutation_scale=14, color="0.2",
+                lw=width(i, j, 1.3), shrinkA=radius * 150, shrinkB=radius * 150,
             )
         )  # fmt: skip
+        label(i, j)
     for i, j in undirected:
-        ax.plot(*np.c_[pos[i], pos[j]], color="tab:blue", lw=1.6, ls="--")
+        ax.plot(*np.c_[pos[i], pos[j]], color="tab:blue", lw=width(i, j, 1.6), ls="--")
+        label(i, j)
     for v in range(p):
         face = "tab:orange" if v in hit else "white"
         ax.add_patch(
@@ -176,4 +207,97 @@ def plot_targets(
     ax.set_xticks(range(n_nodes), labels, rotation=60, fontsize=8)
     ax.set_xlabel("node")
     ax.set_ylabel("component")
+    return ax
+
+
+def _frequencies(values: object, shape: tuple[int, ...], name: str) -> np.ndarray | None:
+    if values is None:
+        return None
+    F = np.asarray(values, dtype=float)
+    if F.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {F.shape}")
+    if not np.all((F >= 0) & (F <= 1)):
+        raise ValueError(f"{name} must hold frequencies in [0, 1]")
+    return F
+
+
+def _heat_map(F: np.ndarray, ax: Axes, cmap: str) -> None:
+    image = ax.imshow(F, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    if F.size <= 400:  # numbers stay legible up to 20 x 20 cells
+        for (r, c), v in np.ndenumerate(F):
+            if v > 0:
+                color = "white" if v > 0.6 else "black"
+                ax.text(c, r, f"{v:.2f}"[1:] if v < 1 else "1", ha="center", va="center",
+                        fontsize=6, color=color)  # fmt: skip
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="frequency")
+
+
+def plot_edge_frequencies(
+    frequency: object, *, names: Sequence[str] | None = None, ax: Axes | None = None
+) -> Axes:
+    """Heat map of edge frequencies: row ``i``, column ``j`` = how often ``i -> j`` (or ``i - j``).
+
+    Parameters
+    ----------
+    frequency : array-like of shape (p, p)
+        E.g. ``result.directed + result.undirected`` of a :class:`causalmix.StabilityResult`:
+        a stably oriented edge shows one dark cell, an edge whose orientation is not identified
+        two (``[i, j]`` and ``[j, i]``).
+
+    Raises
+    ------
+    ValueError
+        If ``frequency`` is not square with entries in [0, 1], or ``names`` has the wrong length.
+    """
+    F = np.asarray(frequency, dtype=float)
+    if F.ndim != 2 or F.shape[0] != F.shape[1]:
+        raise ValueError(f"frequency must be a square (p, p) matrix, got shape {F.shape}")
+    _frequencies(F, F.shape, "frequency")
+    labels = _names(names, F.shape[0])
+    ax = _axes(ax, (0.45 * len(labels) + 2.5, 0.45 * len(labels) + 1.5))
+    _heat_map(F, ax, "Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("to (j)")
+    ax.set_ylabel("from (i)")
+    ax.set_title("edge frequency: i → j or i − j", fontsize=9)
+    return ax
+
+
+def plot_target_frequencies(
+    frequency: object,
+    *,
+    names: Sequence[str] | None = None,
+    observational: Sequence[float] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Heat map of target frequencies: components (rows) × nodes (columns).
+
+    Parameters
+    ----------
+    frequency : array-like of shape (K, p)
+        ``result.target_frequency`` of a :class:`causalmix.StabilityResult`.
+    observational : sequence of float (K,), optional
+        How often each component is the observational one (shown in the row labels).
+
+    Raises
+    ------
+    ValueError
+        If ``frequency`` is not 2-D with entries in [0, 1], or ``names`` / ``observational`` have
+        the wrong length.
+    """
+    F = np.asarray(frequency, dtype=float)
+    if F.ndim != 2:
+        raise ValueError(f"frequency must be a (K, p) matrix, got shape {F.shape}")
+    _frequencies(F, F.shape, "frequency")
+    obs = _frequencies(observational, (F.shape[0],), "observational")
+    labels = _names(names, F.shape[1])
+    ax = _axes(ax, (0.45 * len(labels) + 2.5, 0.4 * F.shape[0] + 1.5))
+    _heat_map(F, ax, "Oranges")
+    rows = [f"{k}" + ("" if obs is None else f" (obs {obs[k]:.2f})") for k in range(F.shape[0])]
+    ax.set_yticks(range(F.shape[0]), rows, fontsize=8)
+    ax.set_xticks(range(len(labels)), labels, rotation=60, fontsize=8)
+    ax.set_xlabel("node")
+    ax.set_ylabel("component of the full fit")
+    ax.set_title("target frequency", fontsize=9)
     return ax

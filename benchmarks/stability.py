@@ -1,0 +1,336 @@
+"""Are the stability frequencies honest? Calibration on simulations and on Sachs, and speed.
+
+For every run, ``causalmix.stability`` (default ``MixtureUTIGSP``, half-size subsamples) reports
+a frequency for each claim; a claim "reported at >= 0.9" is kept. Scored against the truth:
+
+- **adjacency** claims (pair {i, j} adjacent in >= 90 % of the refits' I-CPDAGs): true iff
+  adjacent in the true DAG;
+- **orientation** claims (``i -> j`` oriented in >= 90 %): true iff the true DAG has ``i -> j``;
+- **target** claims (node v a target of full-fit component k in >= 90 %): true iff v is a target
+  of the true component matched to k (Hungarian on parameters; unmatched k: false).
+
+Precision = fraction of kept claims that are true (goal >= 0.95); recall = fraction of true
+adjacencies / arcs / targets kept. The fit on all rows (the point estimate) is scored the same way
+for comparison. Grid: do-interventions (value 1, the paper's) and mean shifts (+2, parents kept),
+targets "all" for p = 6, 10 and "half" for p = 15, N = 2^13 and 2^16, random node orders.
+
+    nice .venv/bin/python benchmarks/stability.py --quick            # p = 6, minutes
+    nice .venv/bin/python benchmarks/stability.py --full --jobs 2     # the grid + Sachs
+    flock /work/bench.lock nice -n 5 .venv/bin/python benchmarks/stability.py --timing
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import _common as C
+
+NAME = "stability"
+THRESHOLD = 0.9
+KINDS = {"do": {"kind": "do", "mean": 1.0}, "shift": {"kind": "shift", "mean": 2.0}}
+FULL = {"seeds": 5, "log2n": (13, 16), "p": (6, 10, 15), "kinds": ("do", "shift"),
+        "resamples": 20, "sachs_resamples": 50, "sachs": True}  # fmt: skip
+QUICK = {"seeds": 2, "log2n": (13,), "p": (6,), "kinds": ("do", "shift"),
+         "resamples": 10, "sachs_resamples": 10, "sachs": False}  # fmt: skip
+TIMING = {"p": 8, "log2n": 16, "resamples": 50, "n_jobs": 2}
+BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
+
+
+@dataclass(frozen=True)
+class StabTask:
+    cell: C.Cell | None  # None: Sachs
+    seed: int
+    resamples: int
+    log: bool = False
+    part: str = NAME
+
+    def cache_path(self, fingerprint: str):
+        what = "sachs-log" if self.log else "sachs" if self.cell is None else self.cell.key()
+        ident = f"stability|{what}|{self.seed}|{self.resamples}|{fingerprint}"
+        return C.CACHE_DIR / NAME / (hashlib.sha256(ident.encode()).hexdigest()[:20] + ".json")
+
+    def label(self) -> str:
+        what = f"sachs log={self.log}" if self.cell is None else self.cell.key()
+        return f"{what} seed={self.seed}"
+
+
+def _cell(kind: str, p: int, log2n: int) -> C.Cell:
+    return C.Cell(p=p, targets="all" if p <= 10 else "half", n=2**log2n, permute=True,
+                  **KINDS[kind])  # fmt: skip
+
+
+def claims(res: Any, truth: C.Truth) -> dict[str, Any]:
+    """Every claim's frequency with its truth value, and the reference fit's own claims."""
+    from causalmix.metrics import match_components
+
+    dag = np.asarray(truth.dag) != 0
+    p = dag.shape[0]
+    iu = np.triu_indices(p, 1)
+    off = ~np.eye(p, dtype=bool)
+    true_adj = (dag | dag.T)[iu]
+    ref = np.asarray(res.reference_icpdag) != 0
+    m = match_components(res.reference_means, res.reference_covariances, truth.means,
+                         truth.covariances)  # fmt: skip
+    K_ref = res.target_frequency.shape[0]
+    tgt_truth = np.zeros((K_ref, p), dtype=bool)
+    for k, t in enumerate(m.est_to_true):
+        if t >= 0:
+            tgt_truth[k, sorted(truth.targets[t])] = True
+    # recall side: every true (component, target) pair and the frequency of its matched component
+    true_target_freq = [
+        float(res.target_frequency[e, v]) if e >= 0 else 0.0
+        for t, e in enumerate(m.true_to_est)
+        for v in sorted(truth.targets[t])
+    ]
+    ref_targets = np.zeros((K_ref, p), dtype=bool)
+    for k, t in enumerate(res.reference_targets):
+        ref_targets[k, sorted(t)] = True
+    return {
+        "adj_freq": res.adjacency[iu], "adj_true": true_adj,
+        "dir_freq": res.directed[off], "dir_true": dag[off],
+        "tgt_freq": res.target_frequency.ravel(), "tgt_true": tgt_truth.ravel(),
+        "true_target_freq": true_target_freq,
+        "ref_adj": (ref | ref.T)[iu], "ref_dir": (ref & ~ref.T)[off], "ref_tgt": ref_targets.ravel(),
+        "K_true": len(truth.targets), "K_ref": K_ref,
+        "K_freq": {str(k): f for k, f in res.k_frequencies.items()},
+        "obs_freq_true_obs": (
+            float(res.observational_frequency[m.true_to_est[truth.observational]])
+            if truth.observational is not None and m.true_to_est[truth.observational] >= 0
+            else 0.0
+        ),
+    }  # fmt: skip
+
+
+def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> dict[str, Any]:
+    from causalmix import MixtureUTIGSP, stability
+
+    path = task.cache_path(fingerprint)
+    if use_cache and path.is_file():
+        return json.loads(path.read_text())
+    rec: dict[str, Any] = {"seed": task.seed, "resamples": task.resamples,
+                           "fingerprint": fingerprint}  # fmt: skip
+    if task.cell is None:
+        rec.update(setting="sachs-log" if task.log else "sachs", kind="sachs", p=11)
+    else:
+        rec.update(setting=task.cell.kind, **task.cell.as_dict())
+    try:
+        if task.cell is None:
+            from sachs import load
+
+            data, truth = load(task.log)
+            X = data.X
+        else:
+            sample = C.simulate(task.cell, task.seed)
+            X, truth = sample.X, C.Truth.from_sample(sample)
+        t0 = time.perf_counter()
+        res = stability(X, MixtureUTIGSP(), n_resamples=task.resamples, n_jobs=1,
+                        random_state=task.seed)  # fmt: skip
+        rec["seconds"] = time.perf_counter() - t0
+        rec.update(claims(res, truth))
+        rec["error"] = None
+    except Exception as exc:  # reported, not fatal
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=6)
+    C.write_json(path, rec)
+    return rec
+
+
+# ------------------------------------------------------------------ scoring
+def _rate(hits: int, n: int) -> float:
+    return hits / n if n else float("nan")
+
+
+def _bins(freq: np.ndarray, true: np.ndarray) -> list[dict[str, Any]]:
+    """Fraction of true claims per frequency bin (claims of frequency 0 left out)."""
+    out = []
+    for lo, hi in itertools.pairwise(BINS):
+        sel = (freq >= lo) & (freq < hi) & (freq > 0)
+        out.append({"low": lo, "high": min(hi, 1.0), "claims": int(sel.sum()),
+                    "true_fraction": _rate(int((sel & true).sum()), int(sel.sum()))})  # fmt: skip
+    return out
+
+
+def calibration(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Precision and recall of the claims kept at THRESHOLD, pooled over ``records``."""
+    ok = [r for r in records if not r.get("error")]
+    out: dict[str, Any] = {"runs": len(ok)}
+    for kind, f, t, ref in (("adjacency", "adj_freq", "adj_true", "ref_adj"),
+                            ("orientation", "dir_freq", "dir_true", "ref_dir"),
+                            ("target", "tgt_freq", "tgt_true", "ref_tgt")):  # fmt: skip
+        freq = np.concatenate([np.asarray(r[f], float) for r in ok]) if ok else np.zeros(0)
+        true = np.concatenate([np.asarray(r[t], bool) for r in ok]) if ok else np.zeros(0, bool)
+        point = np.concatenate([np.asarray(r[ref], bool) for r in ok]) if ok else np.zeros(0, bool)
+        kept = freq >= THRESHOLD
+        if kind == "target":
+            n_true = sum(len(r["true_target_freq"]) for r in ok)
+            kept_true = sum(sum(v >= THRESHOLD for v in r["true_target_freq"]) for r in ok)
+        else:
+            n_true, kept_true = int(true.sum()), int((kept & true).sum())
+        out[kind] = {
+            "kept": int(kept.sum()), "kept_true": int((kept & true).sum()),
+            "precision": _rate(int((kept & true).sum()), int(kept.sum())),
+            "n_true": n_true, "recall": _rate(kept_true, n_true),
+            "point_claims": int(point.sum()),
+            "point_precision": _rate(int((point & true).sum()), int(point.sum())),
+            "point_recall": _rate(int((point & true).sum()), int(true.sum())),
+            "bins": _bins(freq, true),
+        }  # fmt: skip
+    out["K_mode_correct"] = _rate(
+        sum(int(max(r["K_freq"], key=r["K_freq"].get)) == r["K_true"] for r in ok), len(ok)
+    )
+    out["K_ref_correct"] = _rate(sum(r["K_ref"] == r["K_true"] for r in ok), len(ok))
+    out["seconds_med"] = float(np.median([r["seconds"] for r in ok])) if ok else float("nan")
+    return out
+
+
+def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    groups = sorted({(r["setting"], r["p"], r.get("n", 0)) for r in records}, key=str)
+    for setting, p, n in groups:
+        sel = [r for r in records if (r["setting"], r["p"], r.get("n", 0)) == (setting, p, n)]
+        rows.append({"setting": setting, "p": p, "n": n, **calibration(sel)})
+    sim = [r for r in records if r["kind"] != "sachs"]
+    for setting in ("do", "shift"):
+        sel = [r for r in sim if r["setting"] == setting]
+        if sel:
+            rows.append({"setting": setting, "p": "all", "n": "all", **calibration(sel)})
+    if sim:
+        rows.append({"setting": "all simulated", "p": "all", "n": "all", **calibration(sim)})
+    return rows
+
+
+# ------------------------------------------------------------------ timing
+def timing() -> dict[str, Any]:
+    from causalmix import MixtureUTIGSP, stability
+
+    cell = _cell("do", TIMING["p"], TIMING["log2n"])
+    X = C.simulate(cell, 0).X
+    t0 = time.perf_counter()
+    res = stability(X, MixtureUTIGSP(), n_resamples=TIMING["resamples"],
+                    n_jobs=TIMING["n_jobs"], random_state=0)  # fmt: skip
+    seconds = time.perf_counter() - t0
+    return {**TIMING, "cell": cell.key(), "seconds": seconds, "load_avg": os.getloadavg(),
+            "k_frequencies": res.k_frequencies, "header": C.run_header()}  # fmt: skip
+
+
+# ------------------------------------------------------------------ report
+def _pct(x: Any) -> str:
+    return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
+
+
+def markdown(summary, records, cfg, header, timed) -> str:
+    from causalmix import MixtureUTIGSP
+
+    out = [
+        "## Stability: are the reported frequencies honest?",
+        "",
+        C.header_markdown(header),
+        "",
+        f"`causalmix.stability` with `MixtureUTIGSP()` (parameters "
+        f"`{json.dumps(MixtureUTIGSP().get_params(), sort_keys=True, default=str)}`), "
+        f"half-size subsamples; {cfg['resamples']} resamples per simulated run (so ≥ 0.9 means "
+        f"≥ {int(np.ceil(THRESHOLD * cfg['resamples']))} of them), {cfg['sachs_resamples']} on "
+        f"Sachs; {cfg['seeds']} seeds per cell. Grid: do-interventions (value 1) and mean shifts "
+        "(+2, parents kept) on every node (p = 6, 10) or on ⌊p/2⌋ nodes (p = 15), N = "
+        + ", ".join(C.pow2(2**e) for e in cfg["log2n"])
+        + ", p = "
+        + ", ".join(map(str, cfg["p"]))
+        + ", random node orders, edge probability 0.8.",
+        "",
+        "A claim is *kept* when its frequency is ≥ 0.9. **precision** = kept claims that are true "
+        "(goal ≥ 0.95); **recall** = true edges / arcs / targets that are kept; *point* = the same "
+        "for the single fit on all rows. Adjacency: pair adjacent in the I-CPDAG (any mark) vs the "
+        "true skeleton. Orientation: `i → j` oriented vs the true DAG's arc. Target: node of a "
+        "full-fit component vs the targets of the true component matched to it.",
+        "",
+    ]
+    if grid := C.grid_sentence(cfg):
+        out += [grid, ""]
+    headers = ["setting", "p", "N", "runs", "K̂ ok (full / mode)", "adjacency kept: prec. / recall",
+               "point prec. / recall", "orientation kept: prec. / recall", "point prec. / recall",
+               "targets kept: prec. / recall", "point prec. / recall", "s / run"]  # fmt: skip
+    rows = []
+    for s in summary:
+        a, o, t = s["adjacency"], s["orientation"], s["target"]
+        n = s["n"] if isinstance(s["n"], str) or not s["n"] else C.pow2(s["n"])
+        rows.append([
+            s["setting"], s["p"], n, s["runs"], f"{_pct(s['K_ref_correct'])} / {_pct(s['K_mode_correct'])}",
+            f"{_pct(a['precision'])} / {_pct(a['recall'])} ({a['kept']})",
+            f"{_pct(a['point_precision'])} / {_pct(a['point_recall'])}",
+            f"{_pct(o['precision'])} / {_pct(o['recall'])} ({o['kept']})",
+            f"{_pct(o['point_precision'])} / {_pct(o['point_recall'])}",
+            f"{_pct(t['precision'])} / {_pct(t['recall'])} ({t['kept']})",
+            f"{_pct(t['point_precision'])} / {_pct(t['point_recall'])}",
+            C.fmt_time(s["seconds_med"]),
+        ])  # fmt: skip
+    out += [C.md_table(headers, rows), "",
+            "(n) = number of claims kept. Sachs rows: against the 18-edge consensus graph (a "
+            "literature graph, itself uncertain) and the five experiments' targets.", ""]  # fmt: skip
+    pooled = next((s for s in summary if s["setting"] == "all simulated"), None)
+    if pooled:
+        out += ["Reliability (all simulated runs pooled): fraction of claims that are true, by "
+                "reported frequency (claims with frequency 0 left out).", ""]  # fmt: skip
+        brows = []
+        for kind in ("adjacency", "orientation", "target"):
+            brows.append([kind] + [
+                f"{_pct(b['true_fraction'])} ({b['claims']})" for b in pooled[kind]["bins"]
+            ])  # fmt: skip
+        labels = [f"[{lo:g}, {min(hi, 1):g}{']' if hi > 1 else ')'}" for lo, hi in
+                  itertools.pairwise(BINS)]  # fmt: skip
+        out += [C.md_table(["claim", *labels], brows), ""]
+    if timed:
+        h = timed["header"]
+        out += [
+            f"**Time**: {timed['resamples']} resamples at p = {timed['p']}, N = "
+            f"{C.pow2(2 ** timed['log2n'])} (do-interventions on every node), `n_jobs="
+            f"{timed['n_jobs']}`: **{timed['seconds']:.1f} s** wall (goal ≤ 60 s), run "
+            f"{h['date_utc']} at commit `{h['commit'][:10]}` under `flock /work/bench.lock`, "
+            f"load average {', '.join(f'{x:.1f}' for x in timed['load_avg'])} at the end (the 2 "
+            "cores are shared with other jobs). Reproduce: `flock /work/bench.lock nice -n 5 "
+            ".venv/bin/python benchmarks/stability.py --timing`.",
+            "",
+        ]
+    out.append(C.errors_note(records))
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    ap = C.common_args(__doc__.splitlines()[0])
+    ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
+    args = ap.parse_args(argv)
+    timing_path = C.OUT_DIR / f"{NAME}_timing.json"
+    if args.timing:
+        timed = timing()
+        C.write_json(timing_path, timed)
+        print(f"{timed['resamples']} resamples: {timed['seconds']:.1f} s; wrote {timing_path}")
+        return 0
+    cfg = C.grid_config(args, QUICK, FULL)
+    tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"])
+             for seed in range(cfg["seeds"]) for p in cfg["p"] for e in cfg["log2n"]
+             for kind in cfg["kinds"]]  # fmt: skip
+    if cfg["sachs"]:
+        tasks += [StabTask(None, 0, cfg["sachs_resamples"], log=log) for log in (False, True)]
+    print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
+    records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_stab_task)
+    header = C.run_header()
+    summary = summarize(records)
+    timed = json.loads(timing_path.read_text()) if timing_path.is_file() else None
+    md = markdown(summary, records, cfg, header, timed)
+    per_claim = ("adj_", "dir_", "tgt_", "true_target_freq", "ref_")  # in the cache, not committed
+    slim = [{k: v for k, v in r.items() if not k.startswith(per_claim)} for r in records]
+    paths = C.write_outputs(NAME, header, cfg, slim, summary, md, extra={"timing": timed})
+    C.finish(paths, header)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
