@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/make_report.py
 
 Reads ``docs/benchmarks/<part>.md`` and ``<part>.json`` (written by figure1.py, ablations.py,
-sachs.py and side_by_side.py), states the conventions, and lists the machine, date and commit of
+sachs.py, side_by_side.py and stability.py), states the conventions, and lists the machine, date and commit of
 every part. Parts that have not been run are listed as missing.
 """
 
@@ -20,6 +20,7 @@ PARTS = (
     ("ablations", "benchmarks/ablations.py"),
     ("sachs", "benchmarks/sachs.py"),
     ("side_by_side", "benchmarks/side_by_side.py"),
+    ("stability", "benchmarks/stability.py"),
 )
 # benchmarks of single stages, run by their own scripts (linked, not inlined)
 STAGES = (
