@@ -237,8 +237,11 @@ class MixtureUTIGSP(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like or pandas.DataFrame of shape (N, p)
-            Unlabeled rows; a DataFrame's column names become node names.
+        X : array-like, pandas.DataFrame or dask.array of shape (N, p)
+            Unlabeled rows; a DataFrame's column names become node names. Above 2^17 rows, or
+            for a ``dask.array`` (extra ``causalmix[dask]``), the mixture is chosen on a sample of
+            2^17 rows and refined, and the statistics computed, on all rows block by block
+            (:mod:`causalmix.mixture.large`); ``labels_`` is then lazy for a dask array.
         y : None
             Ignored (scikit-learn API).
         observational_rows : array-like of bool (N,) or of int indices, optional
@@ -262,13 +265,18 @@ class MixtureUTIGSP(BaseEstimator):
         from causalmix.mixture import (
             component_statistics,
             fit_mixture,
+            large,
             resampled_statistics,
             select_n_components,
         )
 
         progress = progress or _no_progress
-        X = self._validate_X(X, reset=True)
+        if large.is_dask_array(X):
+            X = large.check_fit_input(self, X)
+        else:
+            X = self._validate_X(X, reset=True)
         n, p = X.shape
+        big = large.is_dask_array(X) or n > large.IN_MEMORY_ROWS
         self._check_params()
         min_rows = p + 2  # the base component needs n > p + 1 rows for the CI tests
         if n < max(2 * p, min_rows):
@@ -276,7 +284,7 @@ class MixtureUTIGSP(BaseEstimator):
                 f"X needs at least {max(2 * p, min_rows)} rows for {p} variables, got {n}"
             )
         k_cap = n // min_rows  # every component must be able to hold p + 2 rows
-        const = np.flatnonzero(np.ptp(X, axis=0) == 0)
+        const = np.flatnonzero(large.column_ranges(X) == 0)
         if const.size:
             bad = [self.node_names_[i] for i in const]
             raise ValueError(
@@ -296,6 +304,7 @@ class MixtureUTIGSP(BaseEstimator):
             selection = select_n_components(
                 X, max_components=k_max, criterion=self.criterion,
                 cutoff=self.cutoff, reg_covar=self.reg_covar, random_state=rng,
+                selection_size=large.IN_MEMORY_ROWS,
             )  # fmt: skip
             mixture = selection.mixture
             # curve[k] is the criterion for k components (index 0 unused; NaN where not fitted)
@@ -309,24 +318,36 @@ class MixtureUTIGSP(BaseEstimator):
                     f"n_components={self.n_components} needs at least "
                     f"{self.n_components * min_rows} rows (p + 2 = {min_rows} per component), got {n}"
                 )
-            mixture = fit_mixture(X, self.n_components, reg_covar=self.reg_covar, random_state=rng)
+            mixture = (
+                large.fit_fixed(X, self.n_components, reg_covar=self.reg_covar, rng=rng)
+                if big
+                else fit_mixture(X, self.n_components, reg_covar=self.reg_covar, random_state=rng)
+            )
             self.selection_curve_ = {}
             self.selection_criterion_ = "fixed"
         progress("fitting mixture", 1, 1)
         K = mixture.n_components
-        resp = mixture.predict_proba(X)
+        if big:  # one block-wise pass instead of (N, K) responsibilities (issue #14)
+            summary = large.summarise(X, mixture)
+            resp = None
+            self.labels_, self.effective_sizes_ = summary.labels, summary.effective_sizes
+        else:
+            resp = mixture.predict_proba(X)
+            self.labels_, self.effective_sizes_ = resp.argmax(axis=1), resp.sum(axis=0)
         self.mixture_ = mixture
         self.n_components_ = K
         self.weights_ = np.asarray(mixture.weights)
         self.means_ = np.asarray(mixture.means)
         self.covariances_ = np.asarray(mixture.covariances)
-        self.labels_ = resp.argmax(axis=1)
-        self.effective_sizes_ = resp.sum(axis=0)
         log.info("mixture: %d components, weights %s", K, np.round(self.weights_, 3).tolist())
 
         # 3. per-component statistics
         if self.statistics == "weighted":
-            stats = component_statistics(X, mixture, responsibilities=resp)
+            stats = (
+                summary.statistics
+                if big
+                else component_statistics(X, mixture, responsibilities=resp)
+            )
         else:
             stats = resampled_statistics(mixture, n // K, random_state=rng)
         self.statistics_ = stats
@@ -342,7 +363,10 @@ class MixtureUTIGSP(BaseEstimator):
         )
         usable = [k for k in range(K) if self.effective_sizes_[k] > p + 1]
         if obs_rows is not None:
-            base_candidates = [int(resp[obs_rows].mean(axis=0).argmax())]
+            obs_resp = (
+                resp[obs_rows] if resp is not None else large.responsibilities(X, obs_rows, mixture)
+            )
+            base_candidates = [int(obs_resp.mean(axis=0).argmax())]
             self.observational_method_ = "rows"
         elif self.observational != "auto":
             if not 0 <= int(self.observational) < K:

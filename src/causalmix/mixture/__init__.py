@@ -7,7 +7,9 @@
   a single-node intervention) behind the ``"sbic"`` criterion;
 - :mod:`~causalmix.mixture.selection`: the number of components (:func:`select_n_components`,
   sBIC by default; BIC, ICL; the paper's :func:`drop_ratio_rule`);
-- :mod:`~causalmix.mixture.statistics`: fitted mixture -> :class:`~causalmix.stats.SufficientStatistics`.
+- :mod:`~causalmix.mixture.statistics`: fitted mixture -> :class:`~causalmix.stats.SufficientStatistics`;
+- :mod:`~causalmix.mixture.large`: many rows (or a ``dask.array``): selection on a sample, EM and
+  statistics on all rows block by block, memory bounded by the block size.
 """
 
 from causalmix.mixture.em import GaussianMixtureFit, fit_mixture

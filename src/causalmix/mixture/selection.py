@@ -57,6 +57,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import warnings
 from collections.abc import Sequence
@@ -71,7 +72,7 @@ from causalmix._validation import (
     check_random_state,
     check_real,
 )
-from causalmix.mixture import structured
+from causalmix.mixture import _dask, structured
 from causalmix.mixture._gaussian import (
     _Data,
     _e_step,
@@ -81,7 +82,7 @@ from causalmix.mixture._gaussian import (
     _run_em,
 )
 from causalmix.mixture.em import GaussianMixtureFit, _initial_params, _to_fit
-from causalmix.mixture.split import grow
+from causalmix.mixture.split import grow, split_many
 
 __all__ = ["ComponentSelection", "drop_ratio_rule", "select_n_components"]
 
@@ -126,6 +127,10 @@ class ComponentSelection:
     interventional_curve : ndarray of shape (max_components + 1,) or None
         ``criterion="sbic"`` only: the interventional mixtures' BIC per k (NaN where not
         fitted); where it is below the free mixtures' BIC it makes ``curve``.
+    n_selection_samples : int or None
+        When the selection ran on a sample (more rows than ``selection_size``, or a dask
+        array): its size. ``curve`` and the other curves then refer to the sample, and
+        ``mixture`` is the chosen fit refined by EM on all rows. None: all rows.
     """
 
     n_components: int
@@ -139,6 +144,7 @@ class ComponentSelection:
     cutoff: float | None = None
     bic_n_components: int | None = None
     interventional_curve: np.ndarray | None = None
+    n_selection_samples: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("curve", "log_likelihoods", "sweep_curve", "interventional_curve"):
@@ -212,8 +218,11 @@ def select_n_components(
     tol: float | None = None,
     reg_covar: float = 1e-6,
     max_iter: int | None = None,
-    sweep_size: int | None = 8192,
+    sweep_size: int | str | None = "auto",
     patience: int = 2,
+    batch_split: bool | str = "auto",
+    selection_size: int | None = 2**17,
+    chunk_size: int | None = None,
     random_state: int | np.random.Generator | None = None,
 ) -> ComponentSelection:
     """Choose the number of Gaussian-mixture components and fit the chosen model.
@@ -237,10 +246,24 @@ def select_n_components(
     reg_covar : float, default 1e-6
     max_iter : int, optional
         EM iterations per fit; defaults to 100 for ``"drop_ratio"`` and 500 otherwise.
-    sweep_size : int or None, default 8192
-        BIC/ICL sweeps use this many random rows (all rows when None or larger than N).
+    sweep_size : int, "auto" or None, default "auto"
+        BIC/ICL sweeps use this many random rows (all rows when None or larger than N). "auto":
+        ``max(8192, (p + 1) p² / 2)``, enough rows for each of ``p + 1`` components to pay
+        BIC's ``O(p²)`` price per component (8192 for p <= 24).
     patience : int, default 2
         Stop the sweep once the criterion has not improved for this many consecutive k.
+    batch_split : bool or "auto", default "auto"
+        Let the sweep split every component whose 1-D split pays for a component at once
+        (:func:`causalmix.mixture.split.split_many`) before growing by one; "auto": when
+        ``max_components >= 16`` (wide data, where growing one component at a time costs a full
+        EM run per component).
+    selection_size : int or None, default 2**17
+        With more rows than this (or a ``dask.array``), the whole selection runs on this many
+        rows drawn at random (sorted), and the chosen fit is then refined by EM on all rows
+        block by block (:mod:`causalmix.mixture.large`), so that memory is bounded by
+        ``chunk_size`` rather than N. None: always in memory on all rows.
+    chunk_size : int, optional
+        Rows per block of the all-row EM rounds (default 16384, or the dask array's chunks).
     random_state : int, numpy.random.Generator or None
 
     Returns
@@ -258,8 +281,17 @@ def select_n_components(
     ConvergenceWarning
         Once, listing the k whose EM did not converge within ``max_iter``.
     """
-    X = check_data_matrix(X, min_rows=2)
     rng = check_random_state(random_state)
+    if selection_size is not None:
+        selection_size = check_positive_int(selection_size, "selection_size", minimum=2)
+    if not _dask.is_dask_array(X):
+        X = check_data_matrix(X, min_rows=2)
+    if _dask.is_dask_array(X) or (selection_size is not None and X.shape[0] > selection_size):
+        options = {"criterion": criterion, "cutoff": cutoff, "tol": tol, "reg_covar": reg_covar,
+                   "max_iter": max_iter, "sweep_size": sweep_size, "patience": patience,
+                   "batch_split": batch_split}  # fmt: skip
+        size = selection_size if selection_size is not None else X.shape[0]
+        return _select_on_sample(X, max_components, size, chunk_size, rng, options)
     if criterion not in _CRITERIA:
         raise ValueError(f"criterion must be one of {_CRITERIA}, got {criterion!r}")
     n, p = X.shape
@@ -277,8 +309,14 @@ def select_n_components(
     )
     reg_covar = check_real(reg_covar, "reg_covar", low=0.0)
     patience = check_positive_int(patience, "patience")
-    if sweep_size is not None:
+    if sweep_size == "auto":
+        sweep_size = max(8192, (p + 1) * p * p // 2)
+    elif sweep_size is not None:
         sweep_size = check_positive_int(sweep_size, "sweep_size", minimum=2)
+    if batch_split == "auto":
+        batch_split = max_components >= 16
+    elif not isinstance(batch_split, bool):
+        raise ValueError(f"batch_split must be True, False or 'auto', got {batch_split!r}")
     if paper:
         cutoff = check_real(cutoff, "cutoff", low=0.0)
 
@@ -298,7 +336,7 @@ def select_n_components(
         base_criterion = "bic" if criterion == "sbic" else criterion
         data = _Data(Xc)  # row features shared by every full-data fit
         fits, scores, sweep_scores, n_sweep = _grown_sweep(
-            data, max_components, base_criterion, patience, sweep_size, rng, settings
+            data, max_components, base_criterion, patience, sweep_size, rng, settings, batch_split
         )
         sweep_curve = _by_k(max_components, sweep_scores)
         chosen = min(scores, key=scores.get)
@@ -336,6 +374,37 @@ def select_n_components(
     )
 
 
+def _select_on_sample(
+    X: object,
+    max_components: int | None,
+    selection_size: int,
+    chunk_size: int | None,
+    rng: np.random.Generator,
+    options: dict,
+) -> ComponentSelection:
+    """Selection on ``selection_size`` random rows, then EM on all rows (:mod:`.large`)."""
+    from causalmix.mixture import large
+
+    if _dask.is_dask_array(X):
+        X = _dask.check_matrix(X)
+    size = min(selection_size, X.shape[0])
+    sample = large.sample_rows(X, size, rng)
+    chosen = select_n_components(
+        sample, max_components, selection_size=None, random_state=rng, **options
+    )
+    paper = options["criterion"] == "drop_ratio"
+    tol = options["tol"] if options["tol"] is not None else 1e-3 if paper else 1e-4
+    max_iter = options["max_iter"] if options["max_iter"] is not None else 100 if paper else 500
+    mixture = large.refine(X, chosen.mixture, tol=tol, max_iter=max_iter, chunk_size=chunk_size)
+    if not mixture.converged:
+        warnings.warn(
+            f"EM on all rows did not converge in max_iter={max_iter}; increase max_iter or tol",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return dataclasses.replace(chosen, mixture=mixture, n_selection_samples=size)
+
+
 def _paper_sweep(
     Xc: np.ndarray, max_components: int, rng: np.random.Generator, settings: dict
 ) -> dict[int, _EMResult]:
@@ -359,6 +428,7 @@ def _grown_sweep(
     sweep_size: int | None,
     rng: np.random.Generator,
     settings: dict,
+    batch: bool = False,
 ) -> tuple[dict[int, _EMResult], dict[int, float], dict[int, float], int]:
     """Subsample sweep, then full-data refits around its choice.
 
@@ -368,7 +438,7 @@ def _grown_sweep(
     subsample = sweep_size is not None and sweep_size < n
     sweep_data = _Data(data.X[rng.choice(n, size=sweep_size, replace=False)]) if subsample else data
     sweep_fits, sweep_scores = _grow_until_worse(
-        sweep_data, max_components, criterion, patience, rng, settings
+        sweep_data, max_components, criterion, patience, rng, settings, batch
     )
     if not subsample:
         return sweep_fits, sweep_scores, sweep_scores, n
@@ -376,11 +446,13 @@ def _grown_sweep(
     fits: dict[int, _EMResult] = {}
     scores: dict[int, float] = {}
     # downwards: warm refits of the subsample fits while the full-data criterion improves
-    for k in range(start_k, 0, -1):
+    previous = None
+    for k in sorted((k for k in sweep_fits if k <= start_k), reverse=True):
         fits[k] = _run_em(data, sweep_fits[k].params, **settings)
         scores[k] = _criterion(data, fits[k], criterion)
-        if k < start_k and scores[k] >= scores[k + 1]:
+        if previous is not None and scores[k] >= scores[previous]:
             break
+        previous = k
     # upwards: grow on all rows from the best full-data fit (a warm refit of the subsample's
     # larger fit can stall in a poor optimum, e.g. when the subsample missed a small component
     # and split a large one instead); stop at the first k that does not improve
@@ -485,20 +557,40 @@ def _grow_until_worse(
     patience: int,
     rng: np.random.Generator,
     settings: dict,
+    batch: bool = False,
 ) -> tuple[dict[int, _EMResult], dict[int, float]]:
-    """Grow fits from k = 1 until the criterion has not improved for ``patience`` steps."""
+    """Grow fits from k = 1 until the criterion has not improved for ``patience`` steps.
+
+    With ``batch``, every step first tries :func:`split.split_many` (all components whose 1-D
+    split pays for a component at once) and keeps it when it improves the criterion and stays
+    within ``max_components``; otherwise it grows by one. The fitted k then have gaps.
+    """
     fits: dict[int, _EMResult] = {}
     scores: dict[int, float] = {}
     X = data.X
+    n, p = X.shape
+    # BIC's price of one free-covariance component, in nats of log-likelihood
+    threshold = 0.5 * (1 + p + p * (p + 1) // 2) * np.log(n)
     start = _params_from_resp(data, np.ones((X.shape[0], 1)), settings["reg_covar"])
     current = _run_em(data, start, **settings)
-    for k in range(1, max_components + 1):
-        if k > 1:
-            current = grow(data, current, rng=rng, **settings)
+    k = 1
+    while k <= max_components:
         fits[k] = current
         scores[k] = _criterion(data, current, criterion)
-        if k - min(scores, key=scores.get) >= patience:
+        best_k = min(scores, key=scores.get)
+        if k - best_k >= patience or k == max_components:
             break
+        grown = None
+        if batch and k == best_k:
+            grown = split_many(data, current, threshold=threshold, rng=rng, **settings)
+            if grown is not None:
+                new_k = grown.params.weights.size
+                if new_k > max_components or _criterion(data, grown, criterion) >= scores[k]:
+                    grown = None
+        if grown is None:
+            grown = grow(data, current, rng=rng, **settings)
+        current = grown
+        k = current.params.weights.size
     return fits, scores
 
 

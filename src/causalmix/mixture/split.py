@@ -180,6 +180,49 @@ def _weighted_quantiles(z: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> 
     return out
 
 
+def _ranked_splits(data: _Data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter):
+    """1-D split gains of every (component, direction) pair, scaled to the component's weight.
+
+    Returns ``(gain, owners)`` (empty when every component is too small to split).
+    """
+    X, n = data.X, data.n
+    columns, owners, scale = [], [], []
+    for c in range(params.weights.shape[0]):
+        w = resp_t[c]
+        if w.sum() < 2.0:
+            continue
+        dirs = _directions(params.covariances[c])
+        rows = rng.choice(n, size=n_proposal_rows, p=w / w.sum())
+        columns.append((X[rows] - params.means[c]) @ dirs.T)
+        owners += [(c, direction) for direction in dirs]
+        scale += [w.sum() / rows.size] * len(dirs)
+    if not columns:
+        return np.empty(0), owners
+    gain, _ = _fit_two_gaussians_1d(
+        np.hstack(columns), np.ones(n_proposal_rows), reg_covar, n_iter=rank_iter
+    )
+    return gain * np.asarray(scale), owners
+
+
+def _split_posteriors(data: _Data, resp_t, means, chosen, rng, reg_covar, n_split_rows):
+    """Posterior of the new part of each chosen (component, direction) split, shape (N, m)."""
+    X, n = data.X, data.n
+    z_all = np.column_stack([(X - means[c]) @ u for c, u in chosen])
+    if n > n_split_rows:  # one batched fit on rows drawn by responsibility
+        z_fit = np.empty((n_split_rows, len(chosen)))
+        for j, (c, _) in enumerate(chosen):
+            rows = rng.choice(n, size=n_split_rows, p=resp_t[c] / resp_t[c].sum())
+            z_fit[:, j] = z_all[rows, j]
+        _, split = _fit_two_gaussians_1d(z_fit, np.ones(n_split_rows), reg_covar)
+    else:  # few rows: weighted fits on all of them
+        fits = [
+            _fit_two_gaussians_1d(z_all[:, j : j + 1], resp_t[c], reg_covar)[1]
+            for j, (c, _) in enumerate(chosen)
+        ]
+        split = _Split1D(*(np.concatenate(field) for field in zip(*fits, strict=True)))
+    return _posterior_1d(z_all, split)
+
+
 def grow(
     X: np.ndarray | _Data,
     current: _EMResult,
@@ -225,43 +268,15 @@ def grow(
         The converged (k+1)-component fit from the most promising split.
     """
     data = _as_data(X)
-    X = data.X
-    n = X.shape[0]
     params = current.params
     _, _, resp_t = _e_step_t(data, params)
     # rank (component, direction) pairs: one batched 1-D fit over every pair's projections
-    columns, owners, scale = [], [], []
-    for c in range(params.weights.shape[0]):
-        w = resp_t[c]
-        if w.sum() < 2.0:
-            continue
-        dirs = _directions(params.covariances[c])
-        rows = rng.choice(n, size=n_proposal_rows, p=w / w.sum())
-        columns.append((X[rows] - params.means[c]) @ dirs.T)
-        owners += [(c, direction) for direction in dirs]
-        scale += [w.sum() / rows.size] * len(dirs)
+    gain, owners = _ranked_splits(data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter)
     best: _EMResult | None = None
-    if columns:
-        gain, _ = _fit_two_gaussians_1d(
-            np.hstack(columns), np.ones(n_proposal_rows), reg_covar, n_iter=rank_iter
-        )
-        gain *= np.asarray(scale)
+    if owners:
         chosen = [owners[i] for i in np.argsort(gain)[::-1][:n_candidates]]
         # the chosen splits: a 1-D fit each, then their posteriors on all rows
-        z_all = np.column_stack([(X - params.means[c]) @ u for c, u in chosen])
-        if n > n_split_rows:  # one batched fit on rows drawn by responsibility
-            z_fit = np.empty((n_split_rows, len(chosen)))
-            for j, (c, _) in enumerate(chosen):
-                rows = rng.choice(n, size=n_split_rows, p=resp_t[c] / resp_t[c].sum())
-                z_fit[:, j] = z_all[rows, j]
-            _, split = _fit_two_gaussians_1d(z_fit, np.ones(n_split_rows), reg_covar)
-        else:  # few rows: weighted fits on all of them
-            fits = [
-                _fit_two_gaussians_1d(z_all[:, j : j + 1], resp_t[c], reg_covar)[1]
-                for j, (c, _) in enumerate(chosen)
-            ]
-            split = _Split1D(*(np.concatenate(field) for field in zip(*fits, strict=True)))
-        posts = _posterior_1d(z_all, split)
+        posts = _split_posteriors(data, resp_t, params.means, chosen, rng, reg_covar, n_split_rows)
         for j, (c, _) in enumerate(chosen):
             post = posts[:, j]
             new_resp = np.concatenate([resp_t, (resp_t[c] * post)[None, :]], axis=0)
@@ -283,3 +298,61 @@ def grow(
     if best.converged:
         return best
     return _run_em(data, best.params, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
+
+
+def split_many(
+    X: np.ndarray | _Data,
+    current: _EMResult,
+    *,
+    threshold: float,
+    tol: float,
+    reg_covar: float,
+    max_iter: int,
+    rng: np.random.Generator,
+    n_proposal_rows: int = 512,
+    n_split_rows: int = 4096,
+    rank_iter: int = 8,
+) -> _EMResult | None:
+    """Make every split whose 1-D gain exceeds ``threshold`` nats, at once.
+
+    For wide data with many components (p = 50, K = 26) growing one component at a time costs
+    ``K`` full EM runs; when there are several clear splits (a 1-D gain, a lower bound of the
+    full-dimensional one, above the criterion's price of a component) they are made together and
+    EM is run once. At most one split per component and node (the axis ``e_j`` and the residual
+    direction of ``x_j`` describe the same change); a component split along several nodes gives
+    its rows to the strongest split first. Returns None when fewer than two splits qualify (the
+    caller then grows by one); the caller decides whether the result is better.
+
+    Parameters
+    ----------
+    threshold : float
+        Minimum 1-D log-likelihood gain (nats, over all rows) of a split, e.g. BIC's
+        ``d log(N) / 2`` for ``d`` parameters per component.
+
+    Other parameters are those of :func:`grow`.
+    """
+    data = _as_data(X)
+    params = current.params
+    _, _, resp_t = _e_step_t(data, params)
+    gain, owners = _ranked_splits(data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter)
+    p = data.p
+    best: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
+    for position, (g, (c, u)) in enumerate(zip(gain, owners, strict=True)):
+        # one split per (component, node): the axis e_j and the residual direction of x_j
+        # describe the same change; the principal axis is a node of its own
+        node = position % (2 * p + 1)
+        key = (c, node if node == 2 * p else node % p)
+        if g > threshold and (key not in best or g > best[key][0]):
+            best[key] = (g, u)
+    if len(best) < 2:
+        return None
+    chosen = [(c, u) for (c, _), (_, u) in sorted(best.items(), key=lambda kv: -kv[1][0])]
+    posts = _split_posteriors(data, resp_t, params.means, chosen, rng, reg_covar, n_split_rows)
+    remaining = resp_t.copy()
+    new_parts = []
+    for j, (c, _) in enumerate(chosen):  # the strongest split of a component takes its rows first
+        new_parts.append(remaining[c] * posts[:, j])
+        remaining[c] *= 1.0 - posts[:, j]
+    new_resp = np.concatenate([remaining, np.array(new_parts)], axis=0)
+    start = _params_from_resp_t(data, new_resp, reg_covar)
+    return _run_em(data, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
