@@ -21,6 +21,7 @@ PARTS = (
     ("sachs", "benchmarks/sachs.py"),
     ("side_by_side", "benchmarks/side_by_side.py"),
     ("stability", "benchmarks/stability.py"),
+    ("scale", "benchmarks/scale.py"),
 )
 # benchmarks of single stages, run by their own scripts (linked, not inlined)
 STAGES = (
