@@ -158,3 +158,25 @@ def test_selection_errors(kwargs, match):
     X = _mixture_data(100, 7)
     with pytest.raises(ValueError, match=match):
         select_n_components(X, 3, criterion="bic", random_state=0, **kwargs)
+
+
+def test_selection_memory_does_not_grow_with_the_rows():
+    """Selection on a 2000-row sample plus EM rounds on all rows in 1024-row blocks: 4x more
+    rows (2^16 -> 2^18) leave the peak of new allocations unchanged, while one (N, K)
+    responsibility array would grow by 4.7 MB."""
+    rng = np.random.default_rng(8)
+    peaks = []
+    for n in (2**16, 2**18):
+        X = rng.standard_normal((n, 3)) + rng.integers(0, 3, size=n)[:, None] * 4.0
+        tracemalloc.start()
+        try:
+            res = select_n_components(
+                X, 4, criterion="bic", selection_size=2000, chunk_size=1024, random_state=0
+            )
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert res.n_components == 3 and res.mixture.n_samples == n
+    # the peak comes from the in-memory selection on the sample (about 3 MB either way); the
+    # block-wise passes hold a block and K p² sums; 1 MB covers allocator noise
+    assert peaks[1] < peaks[0] + 2**20

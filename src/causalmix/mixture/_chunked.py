@@ -127,7 +127,12 @@ def map_in_memory(blocks: Sequence[np.ndarray]) -> Mapper:
     """A mapper ``(function, extra args) -> summed block results`` over in-memory blocks."""
 
     def mapper(function: Callable, args: tuple) -> tuple:
-        return sum_parts([function(b, *args) for b in blocks])
+        # the running sum of sum_parts, without holding every block's result
+        total = [np.array(x, dtype=np.float64, copy=True) for x in function(blocks[0], *args)]
+        for b in blocks[1:]:
+            for acc, x in zip(total, function(b, *args), strict=True):
+                acc += x
+        return tuple(total)
 
     return mapper
 
