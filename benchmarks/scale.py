@@ -13,7 +13,7 @@ expected, statistics equal to rounding.
 
     nice .venv/bin/python benchmarks/scale.py --quick   # p = 20, N = 2^16, 1 seed, dask at 2^18
     nice .venv/bin/python benchmarks/scale.py           # the grid (hours on 2 shared cores)
-    nice .venv/bin/python benchmarks/scale.py --cells 20:16:3,50:18:1
+    nice .venv/bin/python benchmarks/scale.py --cells 20:16:3,50:18:1 --dask-cells 20:18
 """
 
 from __future__ import annotations
@@ -107,12 +107,20 @@ def run_one(kind: str, p: int, log2n: int, seed: int) -> dict:
     return rec
 
 
-def run_cached(kind: str, p: int, log2n: int, seed: int, fresh: bool) -> dict:
-    """Run in a fresh process (its peak memory is this run's), cached by library fingerprint."""
+def run_cached(kind: str, p: int, log2n: int, seed: int, fresh: bool, reuse: bool = False) -> dict:
+    """Run in a fresh process (its peak memory is this run's), cached by library fingerprint.
+
+    ``reuse``: take the newest cached run of any library fingerprint (the record names it).
+    """
     fingerprint = C.library_fingerprint()
     path = C.CACHE_DIR / NAME / f"{kind}-p{p}-n{log2n}-s{seed}-{fingerprint}.json"
     if path.is_file() and not fresh:
-        return json.loads(path.read_text())
+        return {"fingerprint": fingerprint, **json.loads(path.read_text())}
+    older = sorted(path.parent.glob(f"{kind}-p{p}-n{log2n}-s{seed}-*.json"), key=_mtime)
+    if reuse and older and not fresh:
+        rec = json.loads(older[-1].read_text())
+        rec["fingerprint"] = older[-1].stem.rsplit("-", 1)[1]
+        return rec
     args = [sys.executable, __file__, "--one", json.dumps([kind, p, log2n, seed])]
     done = subprocess.run(args, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -122,8 +130,13 @@ def run_cached(kind: str, p: int, log2n: int, seed: int, fresh: bool) -> dict:
         rec = json.loads(done.stdout.strip().splitlines()[-1])
         rec["error"] = None
     rec["load_1min"] = float(open("/proc/loadavg").read().split()[0])
+    rec["fingerprint"] = fingerprint
     C.write_json(path, rec)
     return rec
+
+
+def _mtime(path) -> float:
+    return path.stat().st_mtime
 
 
 def _median(records: list[dict], key: str) -> float:
@@ -200,7 +213,10 @@ def markdown(records: list[dict], header: dict, cfg: dict) -> str:
         "jobs; the load column is the 1-minute load average after the run.\n\n"
         f"{note}\n\n{table}\n\n"
         "## Dask (LocalCluster, threads) against the in-memory fit on the same rows\n\n"
-        f"{dask_table}\n{C.errors_note(records)}"
+        f"{dask_table}\n{C.errors_note(records)}\n"
+        "Library fingerprints of the runs (hash of src/causalmix): "
+        + ", ".join(sorted({r.get("fingerprint", "?") for r in records}))
+        + ".\n"
     )
 
 
@@ -208,6 +224,12 @@ def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--one", default=None, help=None)
     ap.add_argument("--no-dask", action="store_true", help="skip the dask comparison")
+    ap.add_argument("--dask-cells", default=None, help="p:log2n cells of the dask comparison")
+    ap.add_argument(
+        "--reuse-cache",
+        action="store_true",
+        help="reuse cached runs of earlier library versions (named in the records)",
+    )
     ap.add_argument(
         "--cells", default=None, help="explicit cells p:log2n[:seeds], e.g. 20:16:3,50:18:1"
     )
@@ -223,11 +245,13 @@ def main(argv=None) -> int:
         cfg.update(grid="reduced", full=False, cells=cells)
     C.mark_start()
     jobs = [("fit", p, n, s) for p, n, seeds in cells for s in range(seeds)]
+    if args.dask_cells:
+        cfg["dask"] = tuple(tuple(int(v) for v in c.split(":")) for c in args.dask_cells.split(","))
     if not args.no_dask:
         jobs += [("dask", p, n, 0) for p, n in cfg["dask"]]
     records = []
     for i, job in enumerate(jobs):
-        rec = run_cached(*job, fresh=args.fresh)
+        rec = run_cached(*job, fresh=args.fresh, reuse=args.reuse_cache)
         records.append(rec)
         status = rec.get("error") or {k: rec.get(k) for k in ("fit_s", "shd", "K_hat", "dask_s")}
         print(f"  [{i + 1}/{len(jobs)}] {job}: {status}", flush=True)
