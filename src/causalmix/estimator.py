@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int, int], None]
 
 _STATISTICS = ("weighted", "resampled")
+_REFINE = ("none", "mechanisms")
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -88,6 +89,14 @@ class MixtureUTIGSP(BaseEstimator):
         (:func:`causalmix.stability`).
     n_jobs : int or None, default=None
         Parallel refits for ``n_resamples`` (joblib convention).
+    refine : {"none", "mechanisms"}, default="none"
+        "mechanisms": after the pipeline above, structural EM on a mixture whose components share
+        the causal mechanisms of one SEM except at their targets
+        (:func:`causalmix.mixture.mechanisms.fit_mechanism_mixture`): the number of components,
+        the targets, the observational component and the DAG are then decided by that model's
+        BIC, started from the free mixture and UT-IGSP's DAG. Right for hard, soft and shift
+        interventions whose components overlap (where invariance tests on responsibility-weighted
+        statistics over-call targets); slower.
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 
@@ -127,6 +136,11 @@ class MixtureUTIGSP(BaseEstimator):
     utigsp_ : UTIGSPResult
     stability_ : StabilityResult
         Only when ``n_resamples > 0``.
+    mechanisms_ : MechanismMixture or None
+        With ``refine="mechanisms"``: the shared-mechanism fit behind the reported components,
+        targets and DAG (its ``rounds`` are the structural-EM rounds with their BIC); then
+        ``observational_method_`` is "likelihood" and ``observational_margin_`` the BIC gap to
+        the best alternative observational component.
     """
 
     def __init__(
@@ -147,6 +161,7 @@ class MixtureUTIGSP(BaseEstimator):
         reg_covar: float = 1e-6,
         n_resamples: int = 0,
         n_jobs: int | None = None,
+        refine: str = "none",
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.n_components = n_components
@@ -164,6 +179,7 @@ class MixtureUTIGSP(BaseEstimator):
         self.reg_covar = reg_covar
         self.n_resamples = n_resamples
         self.n_jobs = n_jobs
+        self.refine = refine
         self.random_state = random_state
 
     @classmethod
@@ -201,6 +217,8 @@ class MixtureUTIGSP(BaseEstimator):
             raise ValueError(
                 f"observational must be 'auto' or a component index, got {self.observational!r}"
             )
+        if self.refine not in _REFINE:
+            raise ValueError(f"refine must be one of {_REFINE}, got {self.refine!r}")
         check_alpha(self.alpha_ci, "alpha_ci")
         check_alpha(self.alpha_inv, "alpha_inv")
         check_positive_int(self.depth, "depth", minimum=0)
@@ -295,6 +313,7 @@ class MixtureUTIGSP(BaseEstimator):
 
         # 1-2. mixture and number of components
         progress("fitting mixture", 0, 1)
+        k_max = p + 1
         if self.n_components == "auto":
             k_max = p + 1 if self.max_components is None else self.max_components
             if k_max > k_cap:
@@ -415,6 +434,11 @@ class MixtureUTIGSP(BaseEstimator):
         self.adjacency_ = np.asarray(result.adjacency, dtype=np.int8)
         non_base = [t for k, t in enumerate(self.targets_) if k != self.observational_component_]
         self.icpdag_ = dag_to_icpdag(self.adjacency_, non_base)
+        self.mechanisms_ = None
+        if self.refine == "mechanisms":
+            progress("refining (shared mechanisms)", 0, 1)
+            self._refine(X, resp, obs_rows, k_max if self.n_components == "auto" else K, rng)
+            progress("refining (shared mechanisms)", 1, 1)
         log.info(
             "observational component %d (%s, margin %s); %d arcs",
             self.observational_component_, self.observational_method_,
@@ -428,16 +452,60 @@ class MixtureUTIGSP(BaseEstimator):
                                            random_state=rng, progress=progress)  # fmt: skip
         return self
 
+    def _refine(
+        self, X: np.ndarray, resp: np.ndarray, obs_rows: np.ndarray | None, k_max: int, rng
+    ) -> None:
+        """Structural EM on the shared-mechanism mixture; replaces the reported results."""
+        from causalmix.graphs import dag_to_icpdag
+        from causalmix.mixture.mechanisms import fit_mechanism_mixture, mechanism_parameters
+
+        fit = fit_mechanism_mixture(
+            X, self.adjacency_, resp, select_k=self.n_components == "auto",
+            max_components=max(k_max, resp.shape[1]), reg_covar=self.reg_covar, random_state=rng,
+        )  # fmt: skip
+        post = fit.responsibilities
+        obs = fit.observational
+        if obs_rows is not None or self.observational != "auto":
+            # the user's observational rows (or the rows of the named free component) decide
+            rows = obs_rows if obs_rows is not None else self.labels_ == self.observational
+            obs = int(post[rows].mean(axis=0).argmax())
+            self.observational_method_ = "rows" if obs_rows is not None else "user"
+            self.observational_margin_ = None
+        else:
+            self.observational_method_ = "likelihood" if fit.n_components > 1 else "single"
+            self.observational_margin_ = float(fit.margin) if fit.n_components > 1 else None
+        groups = fit.groups
+        self.targets_ = tuple(
+            frozenset(int(j) for j in np.flatnonzero(groups[:, c] != groups[:, obs]))
+            for c in range(fit.n_components)
+        )
+        self.observational_component_ = obs
+        self.observational_scores_ = [
+            {"component": int(c), "bic": float(b), "chosen": int(c) == obs}
+            for c, b in fit.observational_bics.items()
+        ]
+        self.mechanisms_ = fit
+        self.n_components_ = fit.n_components
+        self.weights_ = np.asarray(fit.weights)
+        self.means_, self.covariances_ = mechanism_parameters(fit)
+        self.labels_ = post.argmax(axis=1)
+        self.effective_sizes_ = post.sum(axis=0)
+        self.adjacency_ = np.asarray(fit.dag, dtype=np.int8)
+        non_base = [t for k, t in enumerate(self.targets_) if k != obs]
+        self.icpdag_ = dag_to_icpdag(self.adjacency_, non_base)
+
     # ------------------------------------------------------------------ prediction / export
     def predict(self, X: object) -> np.ndarray:
         """Most probable component of each row, shape (N,)."""
-        check_is_fitted(self, "mixture_")
-        return self.mixture_.predict(self._validate_X(X, reset=False))
+        return self.predict_proba(X).argmax(axis=1)
 
     def predict_proba(self, X: object) -> np.ndarray:
         """Posterior component probabilities of each row, shape (N, K)."""
         check_is_fitted(self, "mixture_")
-        return self.mixture_.predict_proba(self._validate_X(X, reset=False))
+        X = self._validate_X(X, reset=False)
+        if getattr(self, "mechanisms_", None) is not None:
+            return self.mechanisms_.predict_proba(X)
+        return self.mixture_.predict_proba(X)
 
     def fit_predict(self, X: object, y: None = None, **fit_params: Any) -> np.ndarray:
         """Fit and return the training labels."""
@@ -446,7 +514,10 @@ class MixtureUTIGSP(BaseEstimator):
     def score(self, X: object, y: None = None) -> float:
         """Mean log-likelihood of ``X`` under the fitted mixture."""
         check_is_fitted(self, "mixture_")
-        return float(self.mixture_.score(self._validate_X(X, reset=False)))
+        X = self._validate_X(X, reset=False)
+        if getattr(self, "mechanisms_", None) is not None:
+            return float(self.mechanisms_.score_samples(X).mean())
+        return float(self.mixture_.score(X))
 
     def to_networkx(self, graph: str = "icpdag") -> Any:
         """The learned graph as a :class:`networkx.DiGraph` with node names.

@@ -1,0 +1,177 @@
+"""EM for the shared-mechanism mixture: the model's maths (private to :mod:`causalmix.mixture`).
+
+The state lives in a standardised frame. ``MechanismModel`` holds the data and the DAG;
+``MechanismState`` the grouping (``groups[j, c]``: the mechanism group of component ``c`` at node
+``j``), one ``(intercept, beta, variance, expected log-likelihood)`` per node and group, the log
+weights and each node's per-group row log-densities. ``m_step`` fits every group's mechanism by
+weighted least squares on its summed Grams, ``e_step`` sums the node log-densities per component.
+See :mod:`causalmix.mixture.mechanisms` for the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "MechanismModel",
+    "MechanismState",
+    "bic_of",
+    "canonical",
+    "e_step",
+    "logsumexp_t",
+    "m_step",
+    "n_parameters",
+    "run_em",
+    "to_data_units",
+]
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+RIDGE = 1e-9  # relative ridge on a group's Gram: keeps an empty-ish group's solve finite
+
+
+class MechanismModel:
+    """Mutable EM state in the standardised frame (private to this module)."""
+
+    def __init__(self, Z: np.ndarray, dag: np.ndarray, reg: float) -> None:
+        self.n, self.p = Z.shape
+        self.ZT = np.ascontiguousarray(Z.T)
+        self.Zt = np.empty((self.n, self.p + 1))
+        self.Zt[:, : self.p] = Z
+        self.Zt[:, self.p] = 1.0
+        self.floor = float(reg)
+        self.log_n = float(np.log(self.n))
+        self.set_dag(dag)
+
+    def set_dag(self, dag: np.ndarray) -> None:
+        self.dag = (np.asarray(dag) != 0).astype(np.int8)
+        self.parents = [np.flatnonzero(self.dag[:, j]) for j in range(self.p)]
+        self.idx = [np.append(P, self.p) for P in self.parents]
+
+    # ---------------------------------------------------------------- statistics
+    def grams(self, resp_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-component weighted Grams of ``[z, 1]`` (K, p+1, p+1) and weights ``n_c``."""
+        K = resp_t.shape[0]
+        G = np.empty((K, self.p + 1, self.p + 1))
+        for c in range(K):
+            G[c] = (self.Zt * resp_t[c, :, None]).T @ self.Zt
+        return G, resp_t.sum(axis=1)
+
+    def fit_mech(
+        self, j: int, G: np.ndarray, n: float, parents: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray, float, float]:
+        """Weighted least squares of node j on its parents from a (summed) Gram.
+
+        Returns ``(intercept, beta, variance, expected complete-data log-likelihood)``.
+        """
+        idx = self.idx[j] if parents is None else np.append(parents, self.p)
+        A = G[np.ix_(idx, idx)]
+        rhs = G[idx, j]
+        A = A + (RIDGE * max(n, 1.0)) * np.eye(idx.size)
+        coef = np.linalg.solve(A, rhs)
+        rss = max(float(G[j, j] - coef @ rhs), 0.0)
+        var = max(rss / max(n, 1e-300), self.floor)
+        q = -0.5 * (n * (LOG_2PI + np.log(var)) + rss / var)
+        return float(coef[-1]), coef[:-1], var, q
+
+    def node_logdens(self, j: int, mechs: Sequence[tuple]) -> np.ndarray:
+        """(G_j, N) log-densities of every row's ``z_j`` under each group's mechanism."""
+        P = self.parents[j]
+        out = np.empty((len(mechs), self.n))
+        for g, (b, beta, var, _) in enumerate(mechs):
+            r = self.ZT[j] - b
+            if P.size:
+                r = r - beta @ self.ZT[P]
+            out[g] = -0.5 * (LOG_2PI + np.log(var) + r * r / var)
+        return out
+
+
+@dataclass
+class MechanismState:
+    groups: np.ndarray  # (p, K)
+    mechs: list  # per node: list of (b, beta, var, q) per group
+    log_w: np.ndarray  # (K,)
+    contrib: list  # per node: (G_j, N)
+    G: np.ndarray | None = None  # (K, p+1, p+1) Grams the mechanisms were fitted on
+    nc: np.ndarray | None = None  # (K,) their weights
+
+    def joint(self) -> np.ndarray:
+        L = np.tile(self.log_w[:, None], (1, self.contrib[0].shape[1]))
+        for j, C in enumerate(self.contrib):
+            L += C[self.groups[j]]
+        return L
+
+
+def canonical(labels: np.ndarray) -> np.ndarray:
+    """Relabel groups 0, 1, ... in order of first appearance."""
+    _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inv].astype(np.int64)
+
+
+def logsumexp_t(L: np.ndarray) -> np.ndarray:
+    top = L.max(axis=0)
+    return np.log(np.exp(L - top).sum(axis=0)) + top
+
+
+def n_parameters(model: MechanismModel, groups: np.ndarray) -> int:
+    K = groups.shape[1]
+    per_node = [int(groups[j].max()) + 1 for j in range(model.p)]
+    return (K - 1) + sum(g * (model.parents[j].size + 2) for j, g in enumerate(per_node))
+
+
+def m_step(model: MechanismModel, groups: np.ndarray, resp_t: np.ndarray) -> MechanismState:
+    G, nc = model.grams(resp_t)
+    mechs, contrib = [], []
+    for j in range(model.p):
+        node = []
+        for g in range(int(groups[j].max()) + 1):
+            members = groups[j] == g
+            node.append(model.fit_mech(j, G[members].sum(axis=0), float(nc[members].sum())))
+        mechs.append(node)
+        contrib.append(model.node_logdens(j, node))
+    log_w = np.log(np.maximum(nc, 1e-300) / model.n)
+    return MechanismState(groups.copy(), mechs, log_w, contrib, G, nc)
+
+
+def e_step(state: MechanismState) -> tuple[float, np.ndarray]:
+    L = state.joint()
+    norm = logsumexp_t(L)
+    resp_t = np.exp(L - norm)
+    return float(norm.sum()), resp_t
+
+
+def run_em(
+    model: MechanismModel, groups: np.ndarray, resp_t: np.ndarray, max_iter: int, tol: float
+) -> tuple[MechanismState, float, np.ndarray, int, bool]:
+    """EM with a fixed grouping from given responsibilities; monotone in the log-likelihood."""
+    ll_old = -np.inf
+    for it in range(1, max_iter + 1):
+        state = m_step(model, groups, resp_t)
+        ll, resp_t = e_step(state)
+        if ll - ll_old < tol * model.n:
+            return state, ll, resp_t, it, True
+        ll_old = ll
+    return state, ll, resp_t, max_iter, False
+
+
+def bic_of(model: MechanismModel, groups: np.ndarray, ll: float) -> float:
+    return -2.0 * ll + n_parameters(model, groups) * model.log_n
+
+
+def to_data_units(model: MechanismModel, state: MechanismState, loc: np.ndarray, scale: np.ndarray):
+    K, p = state.groups.shape[1], model.p
+    intercepts = np.zeros((K, p))
+    coefs = np.zeros((K, p, p))
+    variances = np.zeros((K, p))
+    for j in range(p):
+        P = model.parents[j]
+        for c in range(K):
+            b, beta, var, _ = state.mechs[j][state.groups[j, c]]
+            w = beta * scale[j] / scale[P]
+            coefs[c, P, j] = w
+            intercepts[c, j] = loc[j] + scale[j] * b - w @ loc[P]
+            variances[c, j] = var * scale[j] ** 2
+    return intercepts, coefs, variances

@@ -1,0 +1,251 @@
+"""Searching a shared-mechanism mixture's grouping and number of components (private).
+
+Moves at one node (merge two groups, move one component to another group or a group of its own)
+are ranked by the change of the expected complete-data log-likelihood and accepted only when the
+mixture's BIC, with the moved mechanisms refitted and the rows' likelihood recomputed exactly,
+improves. Components are added by splitting one component at one node (a weighted two-Gaussian
+fit to the node's residuals proposes where) and deleted while the BIC improves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from causalmix.mixture._mechanism_em import (
+    MechanismModel,
+    MechanismState,
+    bic_of,
+    canonical,
+    e_step,
+    logsumexp_t,
+    m_step,
+    run_em,
+)
+from causalmix.mixture.split import _fit_two_gaussians_1d, _posterior_1d, _Split1D
+
+__all__ = ["SearchFit", "search", "select_components", "target_groups"]
+
+
+def move_candidates(groups_j: np.ndarray) -> list[np.ndarray]:
+    """All groupings of one node one move away: merge two groups, or move one component."""
+    n_groups = int(groups_j.max()) + 1
+    out = []
+    for a in range(n_groups):
+        for b in range(a + 1, n_groups):
+            new = groups_j.copy()
+            new[new == b] = a
+            out.append(canonical(new))
+    for c in range(groups_j.size):
+        alone = np.sum(groups_j == groups_j[c]) == 1
+        for g in range(n_groups + (0 if alone else 1)):
+            if g == groups_j[c]:
+                continue
+            new = groups_j.copy()
+            new[c] = g
+            if not alone or g != n_groups:
+                out.append(canonical(new))
+    seen, unique = set(), []
+    for new in out:
+        key = new.tobytes()
+        if key not in seen and not np.array_equal(new, groups_j):
+            seen.add(key)
+            unique.append(new)
+    return unique
+
+
+def node_q(model: MechanismModel, j: int, groups_j: np.ndarray, G: np.ndarray, nc: np.ndarray):
+    mechs = []
+    for g in range(int(groups_j.max()) + 1):
+        members = groups_j == g
+        mechs.append(model.fit_mech(j, G[members].sum(axis=0), float(nc[members].sum())))
+    return mechs, sum(m[3] for m in mechs)
+
+
+def search_node(
+    model: MechanismModel, state: MechanismState, j: int, ll: float, top: int
+) -> tuple[float, bool]:
+    """Greedy moves at node j, each accepted only if the mixture's BIC improves."""
+    G, nc = state.G, state.nc
+    k_mech = model.parents[j].size + 2
+    changed = False
+    while True:
+        current = state.groups[j]
+        q_now = sum(m[3] for m in state.mechs[j])
+        g_now = int(current.max()) + 1
+        scored = []
+        for new in move_candidates(current):
+            mechs, q = node_q(model, j, new, G, nc)
+            delta_params = (int(new.max()) + 1 - g_now) * k_mech
+            scored.append((-(2 * (q - q_now) - delta_params * model.log_n), new, mechs))
+        scored.sort(key=lambda t: t[0])
+        best = None
+        L_rest = state.joint() - state.contrib[j][current]
+        for _, new, mechs in scored[:top]:
+            contrib = model.node_logdens(j, mechs)
+            ll_new = float(logsumexp_t(L_rest + contrib[new]).sum())
+            delta_params = (int(new.max()) + 1 - g_now) * k_mech
+            gain = 2 * (ll_new - ll) - delta_params * model.log_n
+            if gain > 0 and (best is None or gain > best[0]):
+                best = (gain, new, mechs, contrib, ll_new)
+        if best is None:
+            return ll, changed
+        _, new, mechs, contrib, ll = best
+        state.groups[j] = new
+        state.mechs[j] = mechs
+        state.contrib[j] = contrib
+        changed = True
+
+
+def target_groups(groups: np.ndarray, o: int) -> np.ndarray:
+    """The target model with ``o`` observational: o's group shares, every other component alone."""
+    p = groups.shape[0]
+    out = np.empty_like(groups)
+    for j in range(p):
+        shared = groups[j] == groups[j, o]
+        out[j] = 0
+        out[j, ~shared] = 1 + np.arange(int((~shared).sum()))
+    return out
+
+
+@dataclass
+class SearchFit:
+    """One fit with the DAG it was made on (the model's DAG changes between rounds)."""
+
+    state: MechanismState
+    ll: float
+    resp_t: np.ndarray
+    n_iter: int
+    converged: bool
+    passes: int = 0
+    score: float = np.nan
+    dag: np.ndarray | None = None
+
+    def bic(self, model: MechanismModel) -> float:
+        if self.dag is None:
+            self.dag, self.score = model.dag.copy(), bic_of(model, self.state.groups, self.ll)
+        elif not np.array_equal(self.dag, model.dag):
+            raise RuntimeError("internal error: a fit's BIC asked for under another DAG")
+        return self.score
+
+
+def search(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
+    """Passes of grouping moves at every node, each followed by EM, until nothing moves."""
+    state, ll, resp_t = fit.state, fit.ll, fit.resp_t
+    n_iter, converged, passes = fit.n_iter, fit.converged, 0
+    while passes < settings["max_passes"]:
+        passes += 1
+        state = m_step(model, state.groups, resp_t)
+        ll, resp_t = e_step(state)
+        moved = False
+        for j in range(model.p):
+            ll, changed = search_node(model, state, j, ll, settings["top_moves"])
+            moved |= changed
+        state, ll, resp_t, it, converged = run_em(
+            model, state.groups, resp_t, settings["max_iter"], settings["tol"]
+        )
+        n_iter += it
+        if not moved:
+            break
+    return SearchFit(state, ll, resp_t, n_iter, converged, fit.passes + passes)
+
+
+def residuals(model: MechanismModel, state: MechanismState, c: int) -> np.ndarray:
+    """(N, p) standardised residuals of every node under component c's mechanisms."""
+    R = np.empty((model.n, model.p))
+    for j in range(model.p):
+        b, beta, var, _ = state.mechs[j][state.groups[j, c]]
+        r = model.ZT[j] - b
+        P = model.parents[j]
+        if P.size:
+            r = r - beta @ model.ZT[P]
+        R[:, j] = r / np.sqrt(var)
+    return R
+
+
+def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
+    """The best (K+1)-fit reached by splitting one component at one node, or None.
+
+    For every component and node, a weighted two-Gaussian fit to the node's residuals under the
+    component's mechanisms measures how much a second mechanism there would explain; the best
+    few become (K+1)-starts (the new component shares every mechanism of the split one except at
+    that node), each run for a few EM iterations; the best is run to convergence and searched.
+    """
+    state, resp_t = fit.state, fit.resp_t
+    K = resp_t.shape[0]
+    proposals = []
+    for c in range(K):
+        if resp_t[c].sum() < 2 * (model.p + 2):
+            continue
+        R = residuals(model, state, c)
+        gain, split = _fit_two_gaussians_1d(R, resp_t[c], model.floor)
+        for j in range(model.p):
+            proposals.append((float(gain[j]), c, j, R[:, j], split, j))
+    proposals.sort(key=lambda t: -t[0])
+    best = None
+    for _, c, j, r, split, col in proposals[: settings["grow_candidates"]]:
+        one = _Split1D(*(np.atleast_1d(a[col]) for a in split))
+        post = _posterior_1d(r[:, None], one)[:, 0]
+        new_resp = np.vstack([resp_t, resp_t[c] * post])
+        new_resp[c] *= 1.0 - post
+        groups = np.hstack([state.groups, state.groups[:, [c]]])
+        groups[j, K] = groups[j].max() + 1
+        st, ll, rt, it, conv = run_em(
+            model, groups, new_resp, settings["screen_iter"], settings["tol"]
+        )
+        if best is None or ll > best[1]:
+            best = (st, ll, rt, it, conv)
+    if best is None:
+        return None
+    st, ll, rt, it, conv = best
+    st, ll, rt, it2, conv = run_em(model, st.groups, rt, settings["max_iter"], settings["tol"])
+    return search(model, SearchFit(st, ll, rt, fit.n_iter + it + it2, conv, fit.passes), settings)
+
+
+def prune(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
+    """The best (K-1)-fit reached by deleting one component, or None when K = 1."""
+    K = fit.resp_t.shape[0]
+    if K == 1:
+        return None
+    best = None
+    for c in range(K):
+        keep = np.arange(K) != c
+        resp = fit.resp_t[keep]
+        resp = resp / np.maximum(resp.sum(axis=0), 1e-300)
+        groups = np.array([canonical(row) for row in fit.state.groups[:, keep]])
+        st, ll, rt, it, conv = run_em(model, groups, resp, settings["screen_iter"], settings["tol"])
+        if best is None or ll > best[1]:
+            best = (st, ll, rt, it, conv)
+    st, ll, rt, it, conv = best
+    st, ll, rt, it2, conv = run_em(model, st.groups, rt, settings["max_iter"], settings["tol"])
+    return search(model, SearchFit(st, ll, rt, fit.n_iter + it + it2, conv, fit.passes), settings)
+
+
+def select_components(
+    model: MechanismModel, fit: SearchFit, settings: dict, k_max: int, curve: dict
+) -> SearchFit:
+    """Add components while the BIC improves, then delete them while that improves."""
+
+    def note(f: SearchFit) -> None:
+        k = f.resp_t.shape[0]
+        curve[k] = min(curve.get(k, np.inf), f.bic(model))
+
+    note(fit)
+    while fit.resp_t.shape[0] < k_max:
+        grown = grow(model, fit, settings)
+        if grown is None:
+            break
+        note(grown)
+        if grown.bic(model) >= fit.bic(model):
+            break
+        fit = grown
+    while True:
+        pruned = prune(model, fit, settings)
+        if pruned is None:
+            break
+        note(pruned)
+        if pruned.bic(model) >= fit.bic(model):
+            break
+        fit = pruned
+    return fit
