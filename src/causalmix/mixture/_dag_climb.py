@@ -34,26 +34,49 @@ def _reaches(A: np.ndarray, start: int, goal: int) -> bool:
     return False
 
 
-def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndarray,
-          max_moves: int = 200) -> np.ndarray:  # fmt: skip
-    """Greedy single-arc moves from ``dag`` while the expected BIC improves; returns the DAG.
+def _merges(groups_j: np.ndarray) -> list[np.ndarray]:
+    """The grouping itself and every grouping one merge of two groups away."""
+    out = [groups_j]
+    n_groups = int(groups_j.max()) + 1
+    for a in range(n_groups):
+        for b in range(a + 1, n_groups):
+            new = groups_j.copy()
+            new[new == b] = a
+            new[new > b] -= 1
+            out.append(new)
+    return out
 
-    ``model`` supplies ``fit_mech``, ``log_n`` and ``p``; ``groups`` is the (p, K) grouping
-    held fixed, ``G`` and ``nc`` the per-component Grams and weights of the current
-    responsibilities.
+
+def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndarray,
+          max_moves: int = 200) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Greedy single-arc moves from ``dag`` while the expected BIC improves.
+
+    ``model`` supplies ``fit_mech``, ``log_n`` and ``p``; ``groups`` is the (p, K) starting
+    grouping, ``G`` and ``nc`` the per-component Grams and weights of the current
+    responsibilities. A node's score for a parent set is the best over its grouping and the
+    groupings one merge away (a better parent set can make a component's separate mechanism
+    unnecessary, e.g. when an arc into an intervened node's child is oriented right). Returns the
+    DAG and the grouping.
     """
     p = model.p
     A = (np.asarray(dag) != 0).astype(np.int8).copy()
-    n_groups = groups.max(axis=1) + 1
-    members = [[groups[j] == g for g in range(n_groups[j])] for j in range(p)]
-    pooled = [[(G[m].sum(axis=0), float(nc[m].sum())) for m in members[j]] for j in range(p)]
-    cache: dict[tuple[int, bytes], float] = {}
+    groups = np.asarray(groups).copy()
+    cache: dict[tuple[int, bytes, bytes], tuple[float, np.ndarray]] = {}
 
-    def score(j: int, P: np.ndarray) -> float:
-        key = (j, P.tobytes())
+    def score(j: int, P: np.ndarray) -> tuple[float, np.ndarray]:
+        key = (j, P.tobytes(), groups[j].tobytes())
         if key not in cache:
-            q = sum(model.fit_mech(j, Gg, ng, P)[3] for Gg, ng in pooled[j])
-            cache[key] = q - 0.5 * n_groups[j] * (P.size + 2) * model.log_n
+            best = (-np.inf, groups[j])
+            for cand in _merges(groups[j]):
+                n_groups = int(cand.max()) + 1
+                q = 0.0
+                for g in range(n_groups):
+                    m = cand == g
+                    q += model.fit_mech(j, G[m].sum(axis=0), float(nc[m].sum()), P)[3]
+                value = q - 0.5 * n_groups * (P.size + 2) * model.log_n
+                if value > best[0]:
+                    best = (value, cand)
+            cache[key] = best
         return cache[key]
 
     def pa(j: int, drop: int = -1, add: int = -1) -> np.ndarray:
@@ -69,21 +92,21 @@ def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndar
             for j in range(p):
                 if i == j:
                     continue
-                now_j = score(j, pa(j))
+                now_j = score(j, pa(j))[0]
                 if A[i, j]:
-                    delta = score(j, pa(j, drop=i)) - now_j
+                    delta = score(j, pa(j, drop=i))[0] - now_j
                     if delta > best:
                         best, move = delta, ("remove", i, j)
                     A[i, j] = 0
                     ok = not _reaches(A, i, j)
                     A[i, j] = 1
                     if ok:
-                        delta = (score(j, pa(j, drop=i)) + score(i, pa(i, add=j)) - now_j
-                                 - score(i, pa(i)))  # fmt: skip
+                        delta = (score(j, pa(j, drop=i))[0] + score(i, pa(i, add=j))[0] - now_j
+                                 - score(i, pa(i))[0])  # fmt: skip
                         if delta > best:
                             best, move = delta, ("reverse", i, j)
                 elif not A[j, i] and not _reaches(A, j, i):
-                    delta = score(j, pa(j, add=i)) - now_j
+                    delta = score(j, pa(j, add=i))[0] - now_j
                     if delta > best:
                         best, move = delta, ("add", i, j)
         if move is None:
@@ -92,4 +115,6 @@ def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndar
         A[i, j] = 1 if kind == "add" else 0
         if kind == "reverse":
             A[j, i] = 1
-    return A
+        for v in (i, j):
+            groups[v] = score(v, pa(v))[1]
+    return A, groups

@@ -167,6 +167,28 @@ class MechanismMixture:
         )
 
 
+def _dag_rounds(
+    model: MechanismModel, fit: SearchFit, settings: dict, max_rounds: int, rounds: list
+) -> SearchFit:
+    """Structural-EM rounds: arc moves by expected BIC, then grouping search and EM; a round
+    that does not improve the mixture's BIC is undone and ends the rounds."""
+    for _ in range(max_rounds - 1):
+        old_dag, old_bic = model.dag.copy(), fit.bic(model)
+        new_dag, new_groups = climb(model, fit.state.groups, fit.state.G, fit.state.nc, old_dag)
+        if np.array_equal(new_dag, old_dag):
+            break
+        model.set_dag(new_dag)
+        state = m_step(model, new_groups, fit.resp_t)
+        ll, resp_t = e_step(state)
+        moved = search(model, SearchFit(state, ll, resp_t, fit.n_iter, False, fit.passes), settings)
+        rounds.append((new_dag, moved.bic(model)))
+        if moved.bic(model) >= old_bic:
+            model.set_dag(old_dag)  # never worse than the round before
+            break
+        fit = moved
+    return fit
+
+
 def fit_mechanism_mixture(
     X: object,
     dag: object,
@@ -301,23 +323,14 @@ def fit_mechanism_mixture(
     ll, resp_t = e_step(state)
     fit = search(model, SearchFit(state, ll, resp_t, 1, False), settings)
     curve: dict[int, float] = {}
+    rounds = [(model.dag.copy(), fit.bic(model))]
+    # structure first at the starting K (a wrong DAG makes extra components look worth their
+    # price), then K, then the structure again for the new components
+    fit = _dag_rounds(model, fit, settings, max_rounds, rounds)
     if select_k:
         fit = select_components(model, fit, settings, k_max, curve)
-    rounds = [(model.dag.copy(), fit.bic(model))]
-    for _ in range(max_rounds - 1):
-        old_dag, old_bic = model.dag.copy(), fit.bic(model)
-        new_dag = climb(model, fit.state.groups, fit.state.G, fit.state.nc, old_dag)
-        if np.array_equal(new_dag, old_dag):
-            break
-        model.set_dag(new_dag)
-        state = m_step(model, fit.state.groups, fit.resp_t)
-        ll, resp_t = e_step(state)
-        moved = search(model, SearchFit(state, ll, resp_t, fit.n_iter, False, fit.passes), settings)
-        rounds.append((new_dag, moved.bic(model)))
-        if moved.bic(model) >= old_bic:
-            model.set_dag(old_dag)  # never worse than the first round
-            break
-        fit = moved
+        fit = _dag_rounds(model, fit, settings, max_rounds, rounds)
+        fit = select_components(model, fit, settings, fit.resp_t.shape[0], curve)
 
     if model is not full:
         # all rows: EM from the searched parameters, then one more pass of grouping moves
