@@ -296,6 +296,11 @@ class MixtureUTIGSP(BaseEstimator):
         n, p = X.shape
         big = large.is_dask_array(X) or n > large.IN_MEMORY_ROWS
         self._check_params()
+        if big and self.refine != "none":
+            raise ValueError(
+                f"refine={self.refine!r} needs the rows in memory: at most "
+                f"{large.IN_MEMORY_ROWS} rows and not a dask array, got {n} rows"
+            )
         min_rows = p + 2  # the base component needs n > p + 1 rows for the CI tests
         if n < max(2 * p, min_rows):
             raise ValueError(

@@ -176,3 +176,12 @@ def test_errors_name_the_argument():
         fit_mechanism_mixture(s.X, s.dag, select_k=False, max_rounds=1).log_prob(s.X[:, :2])
     with pytest.raises(ValueError, match="refine must be one of"):
         MixtureUTIGSP(refine="sem").fit(s.X)
+
+
+def test_refine_needs_rows_in_memory(monkeypatch):
+    from causalmix.mixture import large
+
+    s = _sample("hard", 0, n=500)
+    monkeypatch.setattr(large, "IN_MEMORY_ROWS", 400)
+    with pytest.raises(ValueError, match="refine='mechanisms' needs the rows in memory"):
+        MixtureUTIGSP(refine="mechanisms").fit(s.X)
