@@ -180,3 +180,24 @@ def test_selection_memory_does_not_grow_with_the_rows():
     # the peak comes from the in-memory selection on the sample (about 3 MB either way); the
     # block-wise passes hold a block and K p² sums; 1 MB covers allocator noise
     assert peaks[1] < peaks[0] + 2**20
+
+
+def test_estimator_block_wise_path_fixed_k_and_observational_rows(monkeypatch):
+    """Above IN_MEMORY_ROWS the estimator fits a fixed K on a sample and refines it on all rows,
+    and observational rows are scored block-free on the rows given."""
+    from causalmix import MixtureUTIGSP
+    from causalmix.simulate import do_intervention, random_sem, sample_mixture
+
+    rng = np.random.default_rng(9)
+    sem = random_sem(4, expected_degree=2.0, random_state=rng)
+    sample = sample_mixture(sem, [do_intervention(2, 1.0)], 4000, random_state=rng)
+    monkeypatch.setattr(large, "IN_MEMORY_ROWS", 1500)
+    est = MixtureUTIGSP(n_components=2, random_state=0).fit(
+        sample.X, observational_rows=sample.labels == 0
+    )
+    assert est.mixture_.n_samples == 4000 and est.n_components_ == 2
+    assert est.observational_method_ == "rows"
+    # the component holding the observational rows is the one the labels say
+    obs = est.observational_component_
+    assert np.mean(est.labels_[sample.labels == 0] == obs) > 0.95
+    assert est.targets_[1 - obs] == frozenset({2})
