@@ -37,13 +37,21 @@ def test_fit_and_evaluate(simulated, tmp_path, capsys):
     out = tmp_path / "fit"
     assert main(["-q", "fit", str(simulated / "data.csv"), "--out", str(out), *FAST]) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"result.json", "graph.graphml", "graph.dot", "adjacency.csv", "graph.png",
-            "selection.png", "targets.png"} <= names  # fmt: skip
+    assert names == {"result.json", "dag.csv", "icpdag.csv", "icpdag.graphml", "icpdag.dot",
+                     "labels.csv", "icpdag.png", "selection.png", "targets.png"}  # fmt: skip
     result = json.loads((out / "result.json").read_text())
     assert result["schema"] == "causalmix.result/1"
     assert result["n_components"] == len(result["components"])
-    adj = pd.read_csv(out / "adjacency.csv", index_col=0)
-    assert list(adj.columns) == result["nodes"]
+    assert set(result["files"]) == names  # every file is described in result.json
+    dag = pd.read_csv(out / "dag.csv", index_col=0)
+    assert list(dag.columns) == result["nodes"]
+    assert {(a, b) for a, b in result["dag"]["edges"]} == {
+        (a, b) for a in dag.index for b in dag.columns if dag.loc[a, b]
+    }
+    icpdag = pd.read_csv(out / "icpdag.csv", index_col=0)
+    undirected = {frozenset(e) for e in result["icpdag"]["undirected"]}
+    assert {frozenset((a, b)) for a in icpdag.index for b in icpdag.columns
+            if icpdag.loc[a, b] and icpdag.loc[b, a]} == undirected  # fmt: skip
     capsys.readouterr()
     assert (
         main(
@@ -137,7 +145,7 @@ def test_unwritable_output(simulated, tmp_path, monkeypatch, capsys):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path))
 
-    monkeypatch.setattr("causalmix.io.tempfile.mkdtemp", refuse)
+    monkeypatch.setattr("causalmix.output.os.mkdir", refuse)
     out = tmp_path / "out"
     assert main(["fit", str(simulated / "data.csv"), "--out", str(out), *FAST]) == 2
     assert "Permission denied" in capsys.readouterr().err
@@ -151,7 +159,9 @@ def test_unknown_option_and_bad_values(simulated, tmp_path, capsys):
     data = str(simulated / "data.csv")
     cases = [
         (["--n-components", "many"], "--n-components must be 'auto' or an integer"),
-        (["--alpha-ci", "2"], r"alpha_ci must be in \(0, 1\)"),
+        (["--alpha-ci", "2"], r"error: --alpha-ci must be in \(0, 1\)"),
+        (["--reg-covar", "-1"], r"error: --reg-covar must be"),
+        (["--max-components", "0"], r"error: --max-components must be"),
         (["--observational", "x"], "--observational must be 'auto' or an integer"),
         (["--observational-label", "1"], "--observational-label needs --label-column"),
     ]
@@ -190,7 +200,7 @@ def test_dot_output_marks_targets(simulated, tmp_path):
         main(["-q", "fit", str(simulated / "data.csv"), "--out", str(out), "--no-plots", *FAST])
         == 0
     )
-    dot = (out / "graph.dot").read_text()
+    dot = (out / "icpdag.dot").read_text()
     result = json.loads((out / "result.json").read_text())
     n_targeted = len({v for c in result["components"] for v in c["target_indices"]})
     assert dot.count("fillcolor=orange") == n_targeted

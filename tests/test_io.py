@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from causalmix.io import DataError, atomic_output_dir, check_columns, read_table
+from causalmix.io import DataError, check_columns, read_table
 
 
 def _write(path, text):
@@ -40,9 +38,12 @@ def test_read_csv_tsv_label_and_drop(tmp_path):
         ("a,b\n1,2\n3,\n4,5\n", r"missing or infinite value in column 'b', data row 2"),
         ("a,b\n1,2\n3,inf\n4,5\n", "missing or infinite"),
         ("a\n1\n2\n3\n", "at least 2 variables"),
-        ("a,b,c\n1,2,3\n4,5,6\n", "more rows than variables"),
+        (
+            "a,b,c\n1,2,3\n4,5,6\n",
+            r"need at least max\(2 p, p \+ 2\) = 6 rows for 3 variables, got 2",
+        ),
         ("a,b\n1,2\n1,3\n1,4\n", r"constant column\(s\) \['a'\]"),
-        ("a,b,c\n1,1,0\n2,2,5\n3,3,1\n4,4,2\n", "columns 'a' and 'b' are identical"),
+        ("a,b,c\n1,1,0\n2,2,5\n3,3,1\n4,4,2\n", "column 'b' is identical to 'a'"),
     ],
 )
 def test_bad_tables(tmp_path, text, match):
@@ -66,55 +67,110 @@ def test_duplicate_names():
         check_columns(frame)
 
 
-def test_atomic_output_dir_success_and_refusal(tmp_path):
-    out = tmp_path / "out"
-    with atomic_output_dir(out) as tmp:
-        (tmp / "f.txt").write_text("one")
-    assert (out / "f.txt").read_text() == "one"
-    with pytest.raises(FileExistsError, match="exists; pass --force"):
-        with atomic_output_dir(out):
-            pass
-    with atomic_output_dir(out, force=True) as tmp:
-        (tmp / "g.txt").write_text("two")
-    assert sorted(p.name for p in out.iterdir()) == ["g.txt"]
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary leftovers
+ROWS = "".join(f"{i * 0.5:.1f},{(i * 7) % 5:.1f},{(i * 3) % 4:.1f}\n" for i in range(12))
 
 
-def test_atomic_output_dir_failure_leaves_nothing(tmp_path):
-    out = tmp_path / "out"
-    with pytest.raises(RuntimeError, match="boom"):
-        with atomic_output_dir(out) as tmp:
-            (tmp / "half.txt").write_text("partial")
-            raise RuntimeError("boom")
-    assert list(tmp_path.iterdir()) == []
+@pytest.mark.parametrize(
+    ("text", "kwargs", "match"),
+    [
+        (
+            ",a,b,c\n" + "".join(f"{i}," + r for i, r in enumerate(ROWS.splitlines(True))),
+            {},
+            r"first column of bad\.csv has no name \(''\).*pass index_column=0",
+        ),
+        (
+            "Unnamed: 0,a,b,c\n"
+            + "".join(f"{i}," + r for i, r in enumerate(ROWS.splitlines(True))),
+            {},
+            r"first column of bad\.csv has no name \('Unnamed: 0'\)",
+        ),
+        ("a,,c\n" + ROWS, {}, r"column\(s\) at position\(s\) \[1\] of bad\.csv have no name"),
+        ("a,a,b\n" + ROWS, {}, r"duplicate column names \['a'\] in the header"),
+        (ROWS, {}, r"no header row\? .*pass header=False"),
+        (
+            "a,b,c\n" + ROWS.replace("\n", ",\n"),
+            {},
+            r"every row of bad\.csv ends with a trailing ','",
+        ),
+        (
+            "a,b,c,\n" + ROWS.replace("\n", ",\n"),
+            {},
+            r"header line of bad\.csv ends with a trailing ','",
+        ),
+        (
+            "a;b;c\n" + ROWS.replace(",", ";").replace(".", ","),
+            {},
+            r"decimal comma \(e\.g\. '0,0'\); pass decimal=','",
+        ),
+        ("a,b,c\n" + ROWS, {"decimal": ";"}, r"decimal must be '\.' or ',', got ';'"),
+        ("a,b,c\n" + ROWS, {"encoding": "klingon"}, r"unknown encoding='klingon'"),
+        (
+            "a,b,c\n" + ROWS,
+            {"index_column": 5},
+            r"index_column=5 is not a column position of bad\.csv \(it has 3",
+        ),
+        ("a,b,c\n" + ROWS, {"index_column": "zz"}, r"index_column 'zz' not found in bad\.csv"),
+        ("\n\n", {}, "has no lines with values"),
+        ("a,b,c\n" + ROWS * 2 + "1,2,3,4\n", {}, r"cannot parse bad\.csv: .*Expected 3 fields in line 26, saw 4"),
+    ],
+)
+def test_layout_mistakes(tmp_path, text, kwargs, match):
+    with pytest.raises(DataError, match=match):
+        read_table(_write(tmp_path / "bad.csv", text), **kwargs)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_atomic_output_dir_read_only(tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        with pytest.raises(PermissionError, match="permission denied"):
-            with atomic_output_dir(ro / "out"):
-                pass
-    finally:
-        ro.chmod(0o755)
+def test_layout_fixes(tmp_path):
+    expected = np.loadtxt(ROWS.splitlines(), delimiter=",")
+    indexed = ",a,b,c\n" + "".join(f"r{i}," + r for i, r in enumerate(ROWS.splitlines(True)))
+    data, _ = read_table(_write(tmp_path / "i.csv", indexed), index_column=0)
+    assert list(data.columns) == ["a", "b", "c"] and data.index[0] == "r0"
+    np.testing.assert_array_equal(data.to_numpy(), expected)
+    data, _ = read_table(_write(tmp_path / "h.csv", ROWS), header=False)
+    assert list(data.columns) == ["X0", "X1", "X2"] and data.shape == (12, 3)
+    text = "a;b;c\n" + ROWS.replace(",", ";").replace(".", ",")
+    data, _ = read_table(_write(tmp_path / "d.csv", text), decimal=",")
+    np.testing.assert_array_equal(data.to_numpy(), expected)
+    (tmp_path / "l.csv").write_bytes(("a°,b,c\n" + ROWS).encode("latin-1"))
+    with pytest.raises(DataError, match=r"not utf-8 text \(byte 0xb0 on line 1\)"):
+        read_table(tmp_path / "l.csv")
+    data, _ = read_table(tmp_path / "l.csv", encoding="latin-1")
+    assert list(data.columns) == ["a°", "b", "c"]
+    (tmp_path / "bom.csv").write_bytes(("a,b,c\n" + ROWS).encode("utf-8-sig"))
+    assert list(read_table(tmp_path / "bom.csv")[0].columns) == ["a", "b", "c"]
+    assert read_table(tmp_path / "bom.csv")[0].index.tolist() == list(range(12))
 
 
-def test_atomic_output_dir_parent_missing(tmp_path):
-    with pytest.raises(FileNotFoundError, match="parent directory"):
-        with atomic_output_dir(tmp_path / "a" / "b"):
-            pass
+def test_not_utf8_beyond_the_first_lines(tmp_path):
+    text = ("a,b,c\n" + ROWS * 3 + "1.0,2.0,3.5\n").encode() + "x°,1,2\n".encode("latin-1")
+    (tmp_path / "late.csv").write_bytes(text)
+    with pytest.raises(DataError, match=r"not utf-8 text \(byte 0xb0 on line 39\)"):
+        read_table(tmp_path / "late.csv")
 
 
-def test_unwritable_parent_reported(tmp_path, monkeypatch):
-    # root ignores permission bits, so simulate the OS refusing to create the temporary directory
-    def refuse(*args, **kwargs):
-        raise PermissionError(13, "Permission denied", str(tmp_path))
+def test_constant_and_identical_columns_named_together():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=10)
+    frame = pd.DataFrame({"a": x, "k": 0.1, "b": x, "m": 0.3, "c": rng.normal(size=10)})
+    with pytest.raises(DataError, match=r"constant column\(s\) \['k', 'm'\] carry no information; "
+                       r"column 'b' is identical to 'a': drop them with drop_columns$"):  # fmt: skip
+        check_columns(frame)
+    with pytest.raises(DataError, match=r"then 1 column\(s\) would be left: need at least 2"):
+        check_columns(frame[["a", "k", "b"]])
+    with pytest.raises(DataError, match=r"all 10 rows are identical"):
+        check_columns(frame[["k", "m"]])
 
-    monkeypatch.setattr("causalmix.io.tempfile.mkdtemp", refuse)
-    with pytest.raises(PermissionError, match="Permission denied"):
-        with atomic_output_dir(tmp_path / "out"):
-            pass
-    assert list(tmp_path.iterdir()) == []
+
+def test_parquet_needs_pyarrow(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    (tmp_path / "d.parquet").write_bytes(b"PAR1")
+    with pytest.raises(DataError, match=r"needs pyarrow: pip install 'causalmix\[parquet\]'"):
+        read_table(tmp_path / "d.parquet")
+
+
+def test_parquet_unreadable(tmp_path):
+    pytest.importorskip("pyarrow", reason="the parquet extra is not installed")
+    (tmp_path / "d.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(DataError, match=r"cannot read d\.parquet as Parquet"):
+        read_table(tmp_path / "d.parquet")

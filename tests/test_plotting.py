@@ -100,3 +100,15 @@ def test_frequency_heat_maps():
 def test_frequency_heat_maps_reject_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_plot_selection_curve_marks_cap_sweep_and_direction():
+    fig, ax = plt.subplots()
+    plot_selection_curve({4: 1.0, 5: 0.5}, chosen=5, criterion="BIC per row",
+                         sweep=[3.0, 2.0, 1.5, 1.1, 0.6, 0.7], max_components=7,
+                         lower_is_better=True, ax=ax)  # fmt: skip
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["sweep", "all rows", "chosen k = 5", "cap k = 7"]
+    assert ax.get_ylabel() == "BIC per row (lower is better)"
+    assert [int(t) for t in ax.get_xticks()] == [1, 2, 3, 4, 5, 6, 7]
+    plt.close(fig)

@@ -1,8 +1,10 @@
 """Command-line interface: ``causalmix demo | simulate | fit | evaluate``.
 
 The CLI owns all output: results go to files and stdout, progress and log messages to stderr. A
-user error (bad file, bad option, existing output) prints one line and exits with status 2; no
-partial output is ever left behind (files are written to a temporary directory, then renamed).
+user error (bad file, bad option, existing output) prints one line naming the CLI's flags and exits
+with status 2; Ctrl-C exits 130 and SIGTERM 143, each with one line. No partial output is ever left
+behind: the output directory is reserved at the start and the files are written to a temporary
+directory that is renamed onto it at the end. A bug (any other exception) keeps its traceback.
 """
 
 from __future__ import annotations
@@ -19,37 +21,22 @@ from typing import Any
 import numpy as np
 
 from causalmix import __version__
+from causalmix._cli_demo import cmd_demo, cmd_simulate
+from causalmix._cli_runtime import (
+    EXIT_SIGINT,
+    EXIT_SIGTERM,
+    Progress,
+    Terminated,
+    cli_message,
+    handle_sigterm,
+    is_user_error,
+)
 
 __all__ = ["main"]
 
 log = logging.getLogger("causalmix.cli")
 
 EXIT_USER_ERROR = 2
-
-
-class _Progress:
-    """A one-line progress bar on stderr (plain log lines when stderr is not a terminal)."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.tty = sys.stderr.isatty()
-        self._last = ""
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        total = max(total, 1)
-        width = 24
-        filled = int(width * done / total)
-        line = f"{stage:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-        if self.tty:
-            sys.stderr.write("\r" + line)
-            if done >= total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        elif done >= total and line != self._last:
-            sys.stderr.write(line + "\n")
-        self._last = line
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -65,7 +52,8 @@ def _build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument("-v", "--verbose", action="count", default=0,
                            help="more log messages on stderr (-vv for debug)")  # fmt: skip
     verbosity.add_argument("-q", "--quiet", action="store_true",
-                           help="only errors on stderr; no progress bar")  # fmt: skip
+                           help="only errors on stderr; no progress line (there is none either "
+                                "when stderr is not a terminal)")  # fmt: skip
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     def add_fit_options(p: argparse.ArgumentParser) -> None:
@@ -85,6 +73,9 @@ def _build_parser() -> argparse.ArgumentParser:
             default=None,
             help="largest number of components tried by 'auto' (default p + 1)",
         )
+        g.add_argument("--reg-covar", type=float, default=None,
+                       help="added to the diagonal of every mixture covariance (default: the "
+                            "estimator's, 1e-6)")  # fmt: skip
         g.add_argument("--criterion", default=None,
                        help="selection criterion for 'auto' (see causalmix.mixture; default: the "
                             "mode's)")  # fmt: skip
@@ -173,9 +164,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser("fit", help="fit Mixture-UTIGSP to a data file",
                          description="Fit a CSV/TSV/Parquet file with a header row (one column per "
-                         "variable) and write result.json, graph.graphml, graph.dot, adjacency.csv "
-                         "and PNG figures into --out.")  # fmt: skip
-    fit.add_argument("data", type=Path, help="CSV, TSV or Parquet file with a header row")
+                         "variable) and write into --out: result.json, dag.csv (the DAG), "
+                         "icpdag.csv/.graphml/.dot (the I-CPDAG), labels.csv (component of each "
+                         "row) and PNG figures. See docs/user_guide.md.")  # fmt: skip
+    fit.add_argument("data", type=Path,
+                     help="CSV (separator , ; or tab), TSV or Parquet file with a header row; "
+                          "Parquet needs pip install 'causalmix[parquet]'")  # fmt: skip
     fit.add_argument("--label-column", default=None,
                      help="column of known setting labels: excluded from the variables, used to "
                           "report agreement (ARI) and with --observational-label")  # fmt: skip
@@ -183,6 +177,20 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="values of --label-column (comma separated) marking rows known to be "
                           "observational; their component becomes the observational one")  # fmt: skip
     fit.add_argument("--drop-columns", default="", help="comma-separated columns to ignore")
+    fit.add_argument("--index-column", default=None,
+                     help="column of row identifiers (name, or 0-based position such as 0 for "
+                          "the index pandas' to_csv writes): not a variable; labels.csv uses "
+                          "its values")  # fmt: skip
+    fit.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the file has no header line: columns are named X0, X1, ...",
+    )
+    fit.add_argument("--decimal", choices=(".", ","), default=".",
+                     help="decimal mark of a text file (default .)")  # fmt: skip
+    fit.add_argument(
+        "--encoding", default="utf-8", help="text encoding, e.g. latin-1 or cp1252 (default utf-8)"
+    )
     fit.add_argument("--log-transform", action="store_true", help="take log of every value first")
     add_fit_options(fit)
 
@@ -222,6 +230,8 @@ def _estimator(args: argparse.Namespace) -> Any:
     )  # fmt: skip
     if args.criterion is not None:
         kwargs["criterion"] = args.criterion
+    if getattr(args, "reg_covar", None) is not None:
+        kwargs["reg_covar"] = args.reg_covar
     if args.mode == "paper":
         kwargs.setdefault("cutoff", args.cutoff)
         return MixtureUTIGSP.paper_mode(**kwargs)
@@ -230,31 +240,39 @@ def _estimator(args: argparse.Namespace) -> Any:
     return MixtureUTIGSP(**kwargs)
 
 
-def _cmd_fit(args: argparse.Namespace, progress: _Progress) -> int:
+def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
     from causalmix.io import atomic_output_dir, read_table
-    from causalmix.report import write_result
+    from causalmix.report import write_labels, write_result
 
     drop = [c.strip() for c in args.drop_columns.split(",") if c.strip()]
     if args.observational_label is not None and args.label_column is None:
         raise ValueError("--observational-label needs --label-column")
-    frame, labels = read_table(args.data, label_column=args.label_column, drop_columns=drop,
-                               log_transform=args.log_transform)  # fmt: skip
-    est = _estimator(args)
-    obs_rows = None
-    if args.observational_label is not None:
-        wanted = {v.strip() for v in args.observational_label.split(",")}
-        obs_rows = labels.astype(str).str.strip().isin(wanted).to_numpy()
-        if not obs_rows.any():
-            raise ValueError(
-                f"no row of column {args.label_column!r} has a value in {sorted(wanted)}"
-            )
-    with atomic_output_dir(args.out, force=args.force) as tmp:
+    index_column = args.index_column
+    if index_column is not None and index_column.isdigit():
+        index_column = int(index_column)
+    est = _estimator(args)  # bad options fail before the file is read
+    with atomic_output_dir(args.out, force=args.force) as tmp:  # reserved before the long fit
+        frame, labels = read_table(
+            args.data, label_column=args.label_column, drop_columns=drop,
+            index_column=index_column, header=not args.no_header, decimal=args.decimal,
+            encoding=args.encoding, log_transform=args.log_transform,
+        )  # fmt: skip
+        obs_rows = None
+        if args.observational_label is not None:
+            wanted = {v.strip() for v in args.observational_label.split(",")}
+            obs_rows = labels.astype(str).str.strip().isin(wanted).to_numpy()
+            if not obs_rows.any():
+                raise ValueError(
+                    f"no row of column {args.label_column!r} has a value in {sorted(wanted)}"
+                )
         t0 = time.perf_counter()
         est.fit(frame, observational_rows=obs_rows, progress=progress)
+        progress.close()
         info: dict[str, Any] = {
             "source": str(args.data), "n_rows": int(frame.shape[0]), "n_columns": int(frame.shape[1]),
             "log_transform": bool(args.log_transform), "dropped_columns": drop,
-            "label_column": args.label_column, "fit_seconds": round(time.perf_counter() - t0, 3),
+            "label_column": args.label_column, "index_column": args.index_column,
+            "fit_seconds": round(time.perf_counter() - t0, 3),
         }  # fmt: skip
         if labels is not None:
             from sklearn.metrics import adjusted_rand_score
@@ -262,10 +280,11 @@ def _cmd_fit(args: argparse.Namespace, progress: _Progress) -> int:
             info["adjusted_rand_index_vs_labels"] = float(
                 adjusted_rand_score(labels.astype(str), est.labels_)
             )
-        write_result(tmp, est, info, plots=not args.no_plots)
+        write_labels(tmp / "labels.csv", frame.index, est.labels_, est.predict_proba(frame))
+        written = write_result(tmp, est, info, plots=not args.no_plots, extra_files=["labels.csv"])
     _print_summary(est)
-    print(f"wrote {args.out}/ (result.json, graph.graphml, graph.dot, adjacency.csv"
-          f"{'' if args.no_plots else ', graph.png, selection.png, targets.png'})")  # fmt: skip
+    names = [*sorted(p.name for p in written), "labels.csv"]
+    print(f"wrote {args.out}/ ({', '.join(names)}); dag.csv is the DAG, icpdag.* the I-CPDAG")
     return 0
 
 
@@ -285,109 +304,6 @@ def _icpdag_counts(g: np.ndarray) -> str:
 
     d, u = edges(g)
     return f"{len(d)} directed, {len(u)} undirected"
-
-
-def _parse_target_sets(text: str) -> str | list[list[int]]:
-    if text in ("all", "half"):
-        return text
-    try:
-        return [[int(v) for v in part.split(",") if v.strip()] for part in text.split(";")]
-    except ValueError:
-        raise ValueError(f"--targets must be 'all', 'half' or like '0;1,2', got {text!r}") from None
-
-
-def _simulate(nodes: int, density: float, targets: Any, kind: str, mean: float, var: float | None,
-              samples: int, permute: bool, seed: int) -> Any:  # fmt: skip
-    from causalmix.simulate import paper_interventions, random_sem, sample_mixture
-
-    rng = np.random.default_rng(seed)
-    sem = random_sem(nodes, density=density, permute=permute, random_state=rng)
-    ivs = paper_interventions(sem, targets=targets, kind=kind, mean=mean, var=var, random_state=rng)
-    return sample_mixture(sem, ivs, samples, random_state=rng)
-
-
-def _write_simulation(out: Path, sample: Any, meta: dict[str, Any]) -> None:
-    import pandas as pd
-
-    names = [f"X{i}" for i in range(sample.X.shape[1])]
-    pd.DataFrame(sample.X, columns=names).to_csv(out / "data.csv", index=False)
-    truth = sample.truth_dict()
-    truth.update({"schema": "causalmix.truth/1", "nodes": names, "simulation": meta})
-    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n")
-    np.savetxt(out / "labels.csv", sample.labels, fmt="%d", header="component", comments="")
-
-
-def _cmd_simulate(args: argparse.Namespace) -> int:
-    from causalmix.io import atomic_output_dir
-
-    targets = _parse_target_sets(args.targets)
-    sample = _simulate(args.nodes, args.density, targets, args.kind, args.mean, args.var,
-                       args.samples, not args.no_permute, args.seed)  # fmt: skip
-    meta = {
-        k: v
-        for k, v in vars(args).items()
-        if k not in ("out", "force", "verbose", "quiet", "command")
-    }
-    with atomic_output_dir(args.out, force=args.force) as tmp:
-        _write_simulation(tmp, sample, meta)
-    print(f"wrote {args.out}/data.csv ({sample.X.shape[0]} rows x {sample.X.shape[1]} columns), "
-          f"truth.json, labels.csv")  # fmt: skip
-    return 0
-
-
-def _cmd_demo(args: argparse.Namespace, progress: _Progress) -> int:
-    import pandas as pd
-
-    from causalmix.estimator import MixtureUTIGSP
-    from causalmix.io import atomic_output_dir
-    from causalmix.report import evaluate, result_to_dict, write_result
-
-    meta = {"nodes": 6, "density": 0.8, "targets": "all", "kind": "do", "mean": 1.0,
-            "samples": 2**14, "seed": args.seed}  # fmt: skip
-    sample = _simulate(6, 0.8, "all", "do", 1.0, None, 2**14, True, args.seed)
-    names = [f"X{i}" for i in range(6)]
-    est = MixtureUTIGSP(random_state=args.seed)
-    with atomic_output_dir(args.out, force=args.force) as tmp:
-        t0 = time.perf_counter()
-        est.fit(pd.DataFrame(sample.X, columns=names), progress=progress)
-        seconds = time.perf_counter() - t0
-        info = {"source": "causalmix demo (simulated)", "n_rows": int(sample.X.shape[0]),
-                "n_columns": 6, "fit_seconds": round(seconds, 3)}  # fmt: skip
-        write_result(tmp, est, info, plots=not args.no_plots)
-        _write_simulation(tmp, sample, meta)
-        truth = json.loads((tmp / "truth.json").read_text())
-        scores = evaluate(result_to_dict(est, info), truth)
-        (tmp / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
-    _print_demo_table(sample, est, scores, seconds)
-    print(f"\nwrote {args.out}/ (result.json, truth.json, evaluation.json, data.csv, graph.*, "
-          f"adjacency.csv{'' if args.no_plots else ', *.png'})")  # fmt: skip
-    return 0
-
-
-def _print_demo_table(sample: Any, est: Any, scores: dict[str, Any], seconds: float) -> None:
-    from causalmix.metrics import match_components
-
-    m = match_components(est.means_, est.covariances_, sample.means, sample.covariances)
-    print("causalmix demo: p = 6, do-intervention on every node, N = 2^14, no labels given\n")
-    print(f"{'':22}{'truth':>14}{'estimate':>14}")
-    print(f"{'components':22}{sample.n_components:>14}{est.n_components_:>14}")
-    true_obs = sample.observational
-    est_obs_as_true = m.est_to_true[est.observational_component_]
-    print(f"{'observational':22}{'component 0':>14}{'true ' + str(est_obs_as_true):>14}")
-    print("\ncomponent (true)   weight true / est   targets true / est")
-    for t in range(sample.n_components):
-        e = int(m.true_to_est[t])
-        w_est = f"{est.weights_[e]:.3f}" if e >= 0 else "  -  "
-        t_est = sorted(est.targets_[e]) if e >= 0 else "unmatched"
-        tag = " (obs)" if t == true_obs else ""
-        print(f"  {t}{tag:<14}   {sample.weights[t]:.3f} / {w_est}       "
-              f"{sorted(sample.targets[t])} / {t_est}")  # fmt: skip
-    print(f"\nDAG SHD {scores['shd']} (true graph has {scores['n_edges_true']} edges)   "
-          f"I-CPDAG SHD {scores['icpdag_shd']}")  # fmt: skip
-    print(f"target Jaccard: {scores['jaccard_interventional']:.3f} (interventional), "
-          f"{scores['jaccard_all']:.3f} (all)")  # fmt: skip
-    print(f"parameter error {scores['parameter_error']:.3f}, weight error {scores['weight_error']:.3f}, "
-          f"fit time {seconds:.1f} s")  # fmt: skip
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -419,7 +335,11 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 success, 2 user error, 1 internal error)."""
+    """Run the CLI; returns the exit status.
+
+    0 success, 2 user error (one line on stderr), 130 interrupted (SIGINT), 143 terminated
+    (SIGTERM); a bug raises its exception (Python prints the traceback, exit status 1).
+    """
     parser = _build_parser()
     args = parser.parse_args(argv)
     level = (
@@ -428,18 +348,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         else (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
     )
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
-    progress = _Progress(enabled=not args.quiet)
+    progress = Progress(enabled=not args.quiet)
+    prefix = f"causalmix {args.command}"
     try:
-        if args.command == "fit":
-            return _cmd_fit(args, progress)
-        if args.command == "simulate":
-            return _cmd_simulate(args)
-        if args.command == "demo":
-            return _cmd_demo(args, progress)
-        return _cmd_evaluate(args)
+        with handle_sigterm():
+            if args.command == "fit":
+                return _cmd_fit(args, progress)
+            if args.command == "simulate":
+                return cmd_simulate(args)
+            if args.command == "demo":
+                return cmd_demo(args, progress)
+            return _cmd_evaluate(args)
+    except KeyboardInterrupt:
+        progress.close()
+        print(f"{prefix}: interrupted; no output written", file=sys.stderr)
+        return EXIT_SIGINT
+    except Terminated:
+        progress.close()
+        print(f"{prefix}: terminated (SIGTERM); no output written", file=sys.stderr)
+        return EXIT_SIGTERM
     except (ValueError, TypeError, OSError) as exc:
-        # DataError is a ValueError; FileExistsError/PermissionError/FileNotFoundError are OSErrors
-        print(f"causalmix {args.command}: error: {exc}", file=sys.stderr)
+        progress.close()
+        if not is_user_error(exc):
+            raise  # a bug: keep the traceback
+        # DataError and parameter errors are ValueErrors; FileExistsError etc. are OSErrors
+        print(f"{prefix}: error: {cli_message(exc)}", file=sys.stderr)
         if args.verbose:
             raise
         return EXIT_USER_ERROR

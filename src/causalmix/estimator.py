@@ -126,6 +126,8 @@ class MixtureUTIGSP(BaseEstimator):
     selection_curve_ : dict[int, float]
         Criterion value per number of components tried (empty when ``n_components`` is an int).
     selection_criterion_ : str
+    selection_ : ComponentSelection or None
+        The whole model selection (sweep curve, cap); None when ``n_components`` is an int.
     node_names_ : list of str
         Column names of a DataFrame input, else ``X0 .. X{p-1}``.
     feature_names_in_ : ndarray of str
@@ -328,9 +330,10 @@ class MixtureUTIGSP(BaseEstimator):
             selection = select_n_components(
                 X, max_components=k_max, criterion=self.criterion,
                 cutoff=self.cutoff, reg_covar=self.reg_covar, random_state=rng,
-                selection_size=large.IN_MEMORY_ROWS,
+                selection_size=large.IN_MEMORY_ROWS, progress=progress,
             )  # fmt: skip
             mixture = selection.mixture
+            self.selection_ = selection
             # curve[k] is the criterion for k components (index 0 unused; NaN where not fitted)
             self.selection_curve_ = {
                 k: float(selection.curve[k]) for k in range(1, len(selection.curve))
@@ -349,6 +352,7 @@ class MixtureUTIGSP(BaseEstimator):
             )
             self.selection_curve_ = {}
             self.selection_criterion_ = "fixed"
+            self.selection_ = None
         progress("fitting mixture", 1, 1)
         K = mixture.n_components
         if big:  # one block-wise pass instead of (N, K) responsibilities (issue #14)

@@ -145,24 +145,8 @@ def plot_graph(
     return ax
 
 
-def plot_selection_curve(
-    curve: Mapping[int, float] | Sequence[float],
-    *,
-    chosen: int | None = None,
-    criterion: str = "score",
-    ax: Axes | None = None,
-) -> Axes:
-    """Plot the model-selection score against the number of components, marking the choice.
-
-    Parameters
-    ----------
-    curve : mapping k -> score, or a sequence of scores for k = 1, 2, ...
-        Unfitted ``k`` may be NaN and are skipped.
-    chosen : int, optional
-        The selected number of components.
-    criterion : str
-        Axis label.
-    """
+def _as_curve(curve: Mapping[int, float] | Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """(k, value) of the finite entries of a mapping k -> value or a sequence for k = 1, 2, ..."""
     if isinstance(curve, Mapping):
         ks = np.array(sorted(curve), dtype=float)
         vals = np.array([curve[int(k)] for k in ks], dtype=float)
@@ -170,14 +154,61 @@ def plot_selection_curve(
         vals = np.asarray(curve, dtype=float)
         ks = np.arange(1, len(vals) + 1, dtype=float)
     ok = np.isfinite(vals)
+    return ks[ok], vals[ok]
+
+
+def plot_selection_curve(
+    curve: Mapping[int, float] | Sequence[float],
+    *,
+    chosen: int | None = None,
+    criterion: str = "score",
+    sweep: Mapping[int, float] | Sequence[float] | None = None,
+    max_components: int | None = None,
+    lower_is_better: bool | None = None,
+    curve_label: str = "all rows",
+    sweep_label: str = "sweep",
+    ax: Axes | None = None,
+) -> Axes:
+    """Plot the model-selection score against the number of components, marking choice and cap.
+
+    Parameters
+    ----------
+    curve : mapping k -> score, or a sequence of scores for k = 1, 2, ...
+        The scores that decided (for causalmix's criteria, the fits on all rows). Unfitted ``k``
+        may be NaN and are skipped.
+    chosen : int, optional
+        The selected number of components (a red dashed line).
+    criterion : str
+        Axis label.
+    sweep : mapping or sequence, optional
+        A second curve drawn dashed, e.g. the subsample sweep that tried every k up to where it
+        stopped (put both on one scale first, e.g. per row).
+    max_components : int, optional
+        The largest k allowed (a wide grey line; the x axis runs to it).
+    lower_is_better : bool, optional
+        Added to the axis label ("lower is better" / "higher is better").
+    curve_label, sweep_label : str
+        Legend entries of the two curves.
+    """
+    ks, vals = _as_curve(curve)
     ax = _axes(ax, (5.0, 3.5))
-    ax.plot(ks[ok], vals[ok], "o-", color="tab:blue")
+    ticks = set(ks.tolist())
+    if sweep is not None:
+        sk, sv = _as_curve(sweep)
+        ax.plot(sk, sv, "s--", color="0.55", ms=4, label=sweep_label)
+        ticks |= set(sk.tolist())
+    ax.plot(ks, vals, "o-", color="tab:blue", label=curve_label)
     if chosen is not None:
         ax.axvline(chosen, color="tab:red", ls="--", lw=1, label=f"chosen k = {chosen}")
-        ax.legend(frameon=False)
+    if max_components is not None:
+        ax.axvline(max_components, color="0.5", lw=5, alpha=0.3, label=f"cap k = {max_components}")
+        ticks |= set(range(1, max_components + 1))
+    if sweep is not None or chosen is not None or max_components is not None:
+        ax.legend(frameon=False, fontsize=8)
     ax.set_xlabel("number of components k")
-    ax.set_ylabel(criterion)
-    ax.set_xticks(ks[ok])
+    better = {None: "", True: " (lower is better)", False: " (higher is better)"}[lower_is_better]
+    ax.set_ylabel(criterion + better)
+    ax.set_xticks(sorted(ticks))
     ax.grid(alpha=0.3)
     return ax
 

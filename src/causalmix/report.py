@@ -20,6 +20,8 @@ key                        meaning
                            ``chosen``
 ``dag``                    ``edges``: ``[from, to]`` name pairs of the learned DAG
 ``icpdag``                 ``directed`` and ``undirected`` name pairs of the I-essential graph
+``files``                  written by :func:`write_result`: each file in the output directory
+                           and what it holds (see ``OUTPUT_FILES``)
 =========================  ===================================================================
 Adjacency convention everywhere: ``A[i, j] != 0`` iff ``i -> j`` (see :mod:`causalmix.graphs`).
 """
@@ -39,14 +41,32 @@ from causalmix import __version__
 from causalmix.graphs import check_adjacency, edges
 
 __all__ = [
+    "OUTPUT_FILES",
     "RESULT_SCHEMA",
     "evaluate",
     "graph_to_dot",
     "result_to_dict",
+    "write_labels",
     "write_result",
 ]
 
 RESULT_SCHEMA = "causalmix.result/1"
+
+#: Every file ``causalmix fit`` can write, and what it holds (also stored in result.json).
+OUTPUT_FILES = {
+    "result.json": "everything below in one file: components, targets, selection, both graphs",
+    "dag.csv": "the learned DAG as an adjacency matrix: row i, column j is 1 iff i -> j",
+    "icpdag.csv": "the I-CPDAG (interventional essential graph): 1 in both (i, j) and (j, i) "
+    "for an undirected edge i - j (orientation not identified), else as dag.csv",
+    "icpdag.graphml": "the I-CPDAG for graph tools; an undirected edge is two arcs with "
+    "undirected=true; nodes carry their intervening components",
+    "icpdag.dot": "the I-CPDAG in Graphviz DOT; undirected edges dashed, targets filled orange",
+    "labels.csv": "row, component, probability: each data row's most probable component and "
+    "its posterior probability",
+    "icpdag.png": "figure of the I-CPDAG with the intervention targets",
+    "selection.png": "the model-selection curve with the chosen k and the cap",
+    "targets.png": "intervention targets per component",
+}
 
 
 def _finite_or_none(x: float) -> float | None:
@@ -141,33 +161,66 @@ def write_result(
     data_info: Mapping[str, Any] | None = None,
     *,
     plots: bool = True,
+    extra_files: Sequence[str] = (),
 ) -> list[Path]:
-    """Write result.json, graph.graphml, graph.dot, adjacency.csv and PNG figures into ``out_dir``.
+    """Write result.json, dag.csv, icpdag.{csv,graphml,dot} and PNG figures into ``out_dir``.
 
     ``out_dir`` must exist (the CLI passes the temporary directory of
-    :func:`causalmix.io.atomic_output_dir`). Returns the written paths.
+    :func:`causalmix.io.atomic_output_dir`). ``extra_files`` (names in :data:`OUTPUT_FILES`, e.g.
+    ``labels.csv`` written by the caller) are listed in result.json's ``files``. Returns the
+    written paths.
     """
     import networkx as nx
     import pandas as pd
 
     names = [str(n) for n in estimator.node_names_]
     written = []
-    result = result_to_dict(estimator, data_info)
-    path = out_dir / "result.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
+    path = out_dir / "dag.csv"
+    pd.DataFrame(estimator.adjacency_, index=names, columns=names).to_csv(path)
     written.append(path)
-    path = out_dir / "graph.graphml"
+    path = out_dir / "icpdag.csv"
+    pd.DataFrame(estimator.icpdag_, index=names, columns=names).to_csv(path)
+    written.append(path)
+    path = out_dir / "icpdag.graphml"
     nx.write_graphml(estimator.to_networkx(graph="icpdag"), path)
     written.append(path)
-    path = out_dir / "graph.dot"
+    path = out_dir / "icpdag.dot"
     path.write_text(graph_to_dot(estimator.icpdag_, names, estimator.targets_))
-    written.append(path)
-    path = out_dir / "adjacency.csv"
-    pd.DataFrame(estimator.adjacency_, index=names, columns=names).to_csv(path)
     written.append(path)
     if plots:
         written += _write_figures(out_dir, estimator, names)
-    return written
+    result = result_to_dict(estimator, data_info)
+    listed = ["result.json", *sorted({p.name for p in written} | set(extra_files))]
+    result["files"] = {name: OUTPUT_FILES[name] for name in listed if name in OUTPUT_FILES}
+    path = out_dir / "result.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return [path, *written]
+
+
+def write_labels(
+    path: Path, rows: Sequence[Any], labels: np.ndarray, probabilities: np.ndarray
+) -> Path:
+    """Write ``labels.csv``: one line per data row with its component and that posterior.
+
+    Parameters
+    ----------
+    path : Path
+        The file to write.
+    rows : sequence
+        Row identifiers (the index column's values, else 0-based row positions).
+    labels : ndarray of shape (N,)
+        Most probable component per row.
+    probabilities : ndarray of shape (N, K)
+        Posterior component probabilities per row.
+    """
+    import pandas as pd
+
+    labels = np.asarray(labels)
+    prob = np.asarray(probabilities)[np.arange(labels.size), labels]
+    pd.DataFrame({"row": list(rows), "component": labels, "probability": prob}).to_csv(
+        path, index=False, float_format="%.6g"
+    )
+    return path
 
 
 def _write_figures(out_dir: Path, estimator: Any, names: Sequence[str]) -> list[Path]:
@@ -182,12 +235,11 @@ def _write_figures(out_dir: Path, estimator: Any, names: Sequence[str]) -> list[
     fig, ax = plt.subplots(figsize=(6.5, 6.5))
     plot_graph(estimator.icpdag_, targets=estimator.targets_, names=names, ax=ax,
                title="learned I-CPDAG (targets in orange)")  # fmt: skip
-    paths.append(out_dir / "graph.png")
+    paths.append(out_dir / "icpdag.png")
     fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
-    plot_selection_curve(estimator.selection_curve_, chosen=estimator.n_components_,
-                         criterion=estimator.selection_criterion_, ax=ax)  # fmt: skip
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    _selection_figure(estimator, ax, plot_selection_curve)
     paths.append(out_dir / "selection.png")
     fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -198,6 +250,34 @@ def _write_figures(out_dir: Path, estimator: Any, names: Sequence[str]) -> list[
     fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
     return paths
+
+
+def _selection_figure(estimator: Any, ax: Any, plot: Any) -> None:
+    """The selection curve per row: the full-data fits, the sweep that tried every k, the cap."""
+    sel = getattr(estimator, "selection_", None)
+    K = estimator.n_components_
+    if sel is None:  # a fixed number of components: nothing was selected
+        ax.text(0.5, 0.5, f"n_components fixed at {K}: no selection", ha="center", va="center")
+        ax.axis("off")
+        return
+    criterion = str(sel.criterion)
+    if criterion == "drop_ratio":
+        plot(sel.curve[1:], chosen=K, criterion="drop ratio of the log-likelihood",
+             max_components=sel.max_components, curve_label="all rows", ax=ax)  # fmt: skip
+        if sel.cutoff is not None:
+            ax.axhline(sel.cutoff, color="tab:green", lw=1, label=f"cutoff {sel.cutoff:g}")
+            ax.legend(frameon=False, fontsize=8)
+        ax.set_title("chosen: the largest k whose drop ratio exceeds the cutoff", fontsize=9)
+        return
+    # the curve is on all rows, or on the random sample that large data are selected on
+    n = getattr(sel, "n_selection_samples", None) or int(estimator.effective_sizes_.sum().round())
+    sweep = None
+    if sel.n_sweep_samples < n:
+        sweep = sel.sweep_curve[1:] / sel.n_sweep_samples
+    plot(sel.curve[1:] / n, chosen=K, criterion=f"{criterion.upper()} per row",
+         sweep=sweep, max_components=sel.max_components, lower_is_better=True,
+         curve_label=f"all {n} rows", sweep_label=f"sweep on {sel.n_sweep_samples} rows",
+         ax=ax)  # fmt: skip
 
 
 def _edges_to_adjacency(

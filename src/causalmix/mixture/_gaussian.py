@@ -15,6 +15,8 @@ form loses at most about ``eps ||Sigma⁻¹|| ||x||²`` to cancellation, far bel
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from typing import NamedTuple
 
 import numpy as np
@@ -27,6 +29,11 @@ _STACK_FLOATS = 2**21  # floats (16 MB) of scaled rows per block of _second_mome
 _MOMENT_CHUNK = (
     32768  # rows per block of the Cholesky-form E-step (bounds its (rows, p) temporaries)
 )
+
+# called once per EM round while set (model selection sets it to report progress, see
+# :func:`causalmix.mixture.select_n_components`); a context variable, so concurrent fits in
+# other threads are not affected
+EM_ROUND_HOOK: ContextVar[Callable[[], None] | None] = ContextVar("em_round_hook", default=None)
 
 
 class _Params(NamedTuple):
@@ -322,7 +329,10 @@ def _run_em(
     history = []
     previous = -np.inf
     converged = False
+    hook = EM_ROUND_HOOK.get()
     for _ in range(max_iter):
+        if hook is not None:
+            hook()
         ll, _, resp_t = _e_step_t(data, params)
         params = _params_from_resp_t(data, resp_t, reg_covar)
         history.append(ll)

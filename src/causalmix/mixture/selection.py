@@ -57,10 +57,12 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,6 +76,7 @@ from causalmix._validation import (
 )
 from causalmix.mixture import _dask, structured
 from causalmix.mixture._gaussian import (
+    EM_ROUND_HOOK,
     _Data,
     _e_step,
     _EMResult,
@@ -91,6 +94,48 @@ logger = logging.getLogger(__name__)
 _RANKING_ROWS = 4096  # rows on which grown interventional starts are ranked
 
 _CRITERIA = ("sbic", "bic", "icl", "drop_ratio")
+
+
+class _Progress:
+    """Reports ``(stage, k, max_components)`` to a ``progress`` callback: per k and per EM round."""
+
+    def __init__(self, callback: Callable[[str, int, int], None], total: int) -> None:
+        self.callback, self.total = callback, total
+        self.k, self.phase, self.rounds = 0, "", 0
+
+    def at(self, k: int, phase: str) -> None:
+        self.k, self.phase, self.rounds = k, phase, 0
+        self.callback(f"model selection: k={k} {phase}", k, self.total)
+
+    def em_round(self) -> None:
+        self.rounds += 1
+        self.callback(
+            f"model selection: k={self.k} {self.phase}, EM round {self.rounds}", self.k, self.total
+        )
+
+
+_PROGRESS: ContextVar[_Progress | None] = ContextVar("selection_progress", default=None)
+
+
+def _at(k: int, phase: str) -> None:
+    """Tell the progress callback of the running :func:`select_n_components` call (if any)."""
+    report = _PROGRESS.get()
+    if report is not None:
+        report.at(k, phase)
+
+
+@contextlib.contextmanager
+def _reporting(progress: Callable[[str, int, int], None] | None, total: int) -> Iterator[None]:
+    if progress is None:
+        yield
+        return
+    report = _Progress(progress, total)
+    tokens = _PROGRESS.set(report), EM_ROUND_HOOK.set(report.em_round)
+    try:
+        yield
+    finally:
+        EM_ROUND_HOOK.reset(tokens[1])
+        _PROGRESS.reset(tokens[0])
 
 
 @dataclass(frozen=True, eq=False)
@@ -224,6 +269,7 @@ def select_n_components(
     selection_size: int | None = 2**17,
     chunk_size: int | None = None,
     random_state: int | np.random.Generator | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ComponentSelection:
     """Choose the number of Gaussian-mixture components and fit the chosen model.
 
@@ -265,6 +311,9 @@ def select_n_components(
     chunk_size : int, optional
         Rows per block of the all-row EM rounds (default 16384, or the dask array's chunks).
     random_state : int, numpy.random.Generator or None
+    progress : callable(stage, k, max_components), optional
+        Called when a fit with k components starts and at every EM round (``stage`` says which
+        k, on which rows, and the round); for progress displays, it must not raise.
 
     Returns
     -------
@@ -289,7 +338,7 @@ def select_n_components(
     if _dask.is_dask_array(X) or (selection_size is not None and X.shape[0] > selection_size):
         options = {"criterion": criterion, "cutoff": cutoff, "tol": tol, "reg_covar": reg_covar,
                    "max_iter": max_iter, "sweep_size": sweep_size, "patience": patience,
-                   "batch_split": batch_split}  # fmt: skip
+                   "batch_split": batch_split, "progress": progress}  # fmt: skip
         size = selection_size if selection_size is not None else X.shape[0]
         return _select_on_sample(X, max_components, size, chunk_size, rng, options)
     if criterion not in _CRITERIA:
@@ -325,7 +374,8 @@ def select_n_components(
     settings = {"tol": tol, "reg_covar": reg_covar, "max_iter": max_iter}
     bic_choice = s_scores = None
     if paper:
-        fits = _paper_sweep(Xc, max_components, rng, settings)
+        with _reporting(progress, max_components):
+            fits = _paper_sweep(Xc, max_components, rng, settings)
         lls = _by_k(max_components, {k: r.log_likelihood for k, r in fits.items()})
         curve = np.full(max_components + 1, np.nan)
         for k in range(2, max_components + 1):
@@ -335,9 +385,17 @@ def select_n_components(
     else:
         base_criterion = "bic" if criterion == "sbic" else criterion
         data = _Data(Xc)  # row features shared by every full-data fit
-        fits, scores, sweep_scores, n_sweep = _grown_sweep(
-            data, max_components, base_criterion, patience, sweep_size, rng, settings, batch_split
-        )
+        with _reporting(progress, max_components):
+            fits, scores, sweep_scores, n_sweep = _grown_sweep(
+                data,
+                max_components,
+                base_criterion,
+                patience,
+                sweep_size,
+                rng,
+                settings,
+                batch_split,
+            )
         sweep_curve = _by_k(max_components, sweep_scores)
         chosen = min(scores, key=scores.get)
         lls = {k: r.log_likelihood for k, r in fits.items()}
@@ -346,9 +404,10 @@ def select_n_components(
             # one BIC over two model families: the free fits above and the interventional fits
             # from BIC's choice upwards; per k the better one, overall the best
             bic_choice = chosen
-            s_chosen, s_scores, s_lls, final = _interventional_upward(
-                data, fits[chosen], max_components, rng, settings
-            )
+            with _reporting(progress, max_components):
+                s_chosen, s_scores, s_lls, final = _interventional_upward(
+                    data, fits[chosen], max_components, rng, settings
+                )
             for k, value in s_scores.items():
                 if value < scores.get(k, np.inf):
                     scores[k], lls[k] = value, s_lls[k]
@@ -413,6 +472,7 @@ def _paper_sweep(
     zero = np.zeros(Xc.shape[1])
     fits = {}
     for k in range(1, max_components + 1):
+        _at(k, "(k-means start, all rows)")
         start = _initial_params(
             Xc, k, "kmeans", zero, settings["reg_covar"], np.random.default_rng(seed)
         )
@@ -448,6 +508,7 @@ def _grown_sweep(
     # downwards: warm refits of the subsample fits while the full-data criterion improves
     previous = None
     for k in sorted((k for k in sweep_fits if k <= start_k), reverse=True):
+        _at(k, f"(refit on all {n} rows)")
         fits[k] = _run_em(data, sweep_fits[k].params, **settings)
         scores[k] = _criterion(data, fits[k], criterion)
         if previous is not None and scores[k] >= scores[previous]:
@@ -458,6 +519,7 @@ def _grown_sweep(
     # and split a large one instead); stop at the first k that does not improve
     best = min(scores, key=scores.get)
     for k in range(best + 1, max_components + 1):
+        _at(k, f"(grown on all {n} rows)")
         grown = grow(data, fits[k - 1], rng=rng, n_candidates=1 if batch else 3, **settings)
         if k not in fits or grown.log_likelihood > fits[k].log_likelihood:
             fits[k] = grown
@@ -514,6 +576,7 @@ def _interventional_upward(
     lls = {k: current.log_likelihood - log_jac}
     logger.info("interventional mixture: k=%d, criterion %.1f", k, scores[k])
     while k < max_components:
+        _at(k + 1, "(interventional mixture)")
         free = grow(data, free, rng=rng, **settings)
         grown = structured.grow_fit(
             zdata, ranking, current, structured.converted_starts(ranking, *to_z(free.params)), gem
@@ -574,6 +637,7 @@ def _grow_until_worse(
     # full gain, those of non-targets below 0.05 of the price); the criterion decides below
     threshold = 0.125 * (1 + p + p * (p + 1) // 2) * np.log(n)
     start = _params_from_resp(data, np.ones((X.shape[0], 1)), settings["reg_covar"])
+    _at(1, f"(sweep on {data.n} rows)")
     current = _run_em(data, start, **settings)
     k = 1
     while k <= max_components:
@@ -593,6 +657,7 @@ def _grow_until_worse(
         if grown is None:
             # with batch splits the clear splits are made; a single grow mostly confirms that
             # none is left, so one candidate split instead of three (a third of the EM runs)
+            _at(k + 1, f"(sweep on {data.n} rows)")
             grown = grow(data, current, rng=rng, n_candidates=1 if batch else 3, **settings)
         current = grown
         k = current.params.weights.size

@@ -43,6 +43,7 @@ import numpy as np
 
 from causalmix.mixture._gaussian import (
     _LOG_2PI,
+    EM_ROUND_HOOK,
     _check_ll,
     _Data,
     _logsumexp_t,
@@ -371,7 +372,10 @@ def run_gem(
     n_iter = 0
     curvature: tuple[list, list] = ([], [])
     history = []
+    hook = EM_ROUND_HOOK.get()
     for n_iter in range(1, max_iter + 1):  # noqa: B007
+        if hook is not None:
+            hook()
         ll, resp_t = _e_step_t(data, params)
         history.append(ll)
         params = _m_step(params, _stats(data, resp_t), reg_covar, steps, curvature)
