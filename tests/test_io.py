@@ -111,7 +111,11 @@ ROWS = "".join(f"{i * 0.5:.1f},{(i * 7) % 5:.1f},{(i * 3) % 4:.1f}\n" for i in r
         ),
         ("a,b,c\n" + ROWS, {"index_column": "zz"}, r"index_column 'zz' not found in bad\.csv"),
         ("\n\n", {}, "has no lines with values"),
-        ("a,b,c\n" + ROWS * 2 + "1,2,3,4\n", {}, r"cannot parse bad\.csv: .*Expected 3 fields in line 26, saw 4"),
+        (
+            "a,b,c\n" + ROWS * 2 + "1,2,3,4\n",
+            {},
+            r"cannot parse bad\.csv: .*Expected 3 fields in line 26, saw 4",
+        ),
     ],
 )
 def test_layout_mistakes(tmp_path, text, kwargs, match):
@@ -158,6 +162,11 @@ def test_constant_and_identical_columns_named_together():
         check_columns(frame[["a", "k", "b"]])
     with pytest.raises(DataError, match=r"all 10 rows are identical"):
         check_columns(frame[["k", "m"]])
+    n = 10**6  # std() of 10^6 copies of 0.1 is 2.8e-17: constancy is max == min, not std == 0
+    big = pd.DataFrame({"x": np.full(n, 0.1), "y": np.full(n, 0.3), "z": np.full(n, 2.0),
+                        "w": np.full(n, 1.7), "v": np.arange(n, dtype=float)})  # fmt: skip
+    with pytest.raises(DataError, match=r"constant column\(s\) \['x', 'y', 'z', 'w'\] carry"):
+        check_columns(big)
 
 
 def test_parquet_needs_pyarrow(tmp_path, monkeypatch):

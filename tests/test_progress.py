@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -60,7 +61,7 @@ def test_cli_progress_moves_during_selection(tmp_path, monkeypatch):
                  "--out", str(tmp_path / "sim")]) == 0  # fmt: skip
     tty = _Terminal()
     monkeypatch.setattr("sys.stderr", tty)
-    monkeypatch.setattr("causalmix._cli_runtime.Progress.__init__.__defaults__", (None, 0.0))
+    monkeypatch.setattr("causalmix.cli.Progress", functools.partial(Progress, interval=0.0))
     assert main(["fit", str(tmp_path / "sim" / "data.csv"), "--out", str(tmp_path / "out"),
                  "--n-runs", "1", "--no-plots"]) == 0  # fmt: skip
     lines = [part.removesuffix("\x1b[K") for part in tty.getvalue().split("\r") if part.strip()]
