@@ -19,7 +19,8 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_progress_line_on_a_terminal_only():
+def test_progress_line_on_a_terminal_only(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")
     tty = _Terminal()
     bar = Progress(enabled=True, stream=tty, interval=0.0)
     bar("model selection: k=2 (sweep), EM round 3", 2, 7)
@@ -29,6 +30,11 @@ def test_progress_line_on_a_terminal_only():
     assert text.count("\r") == 3 and "k=3 (sweep), EM round 1" in text and "3/7" in text
     assert text.endswith("\r\x1b[K")  # erased at the end
     assert " s" in text  # elapsed seconds
+    monkeypatch.setenv("COLUMNS", "60")  # never wider than the terminal (no wrapped lines)
+    narrow = _Terminal()
+    Progress(enabled=True, stream=narrow)("model selection: k=3 (refit on all 50000 rows)", 3, 11)
+    assert len(narrow.getvalue().removeprefix("\r").removesuffix("\x1b[K")) == 59
+    assert narrow.getvalue().endswith(" s\x1b[K")
     pipe = io.StringIO()  # not a terminal: quiet
     bar = Progress(enabled=True, stream=pipe, interval=0.0)
     bar("fitting", 0, 1)
@@ -60,6 +66,7 @@ def test_cli_progress_moves_during_selection(tmp_path, monkeypatch):
     assert main(["-q", "simulate", "--nodes", "4", "--samples", "2000", "--seed", "3",
                  "--out", str(tmp_path / "sim")]) == 0  # fmt: skip
     tty = _Terminal()
+    monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.setattr("sys.stderr", tty)
     monkeypatch.setattr("causalmix.cli.Progress", functools.partial(Progress, interval=0.0))
     assert main(["fit", str(tmp_path / "sim" / "data.csv"), "--out", str(tmp_path / "out"),

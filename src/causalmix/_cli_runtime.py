@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -126,10 +127,10 @@ class Progress:
         total = max(total, 1)
         width = 20
         filled = min(width, int(width * done / total))
-        line = (
-            f"{stage[:56]:<56} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-            f"{now - self.start:7.1f} s"
-        )
+        tail = f" [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {now - self.start:7.1f} s"
+        # one terminal line (a wrapped line could not be redrawn with "\r"): shorten the stage
+        room = max(shutil.get_terminal_size((80, 24)).columns - 1 - len(tail), 10)
+        line = f"{stage[:room]:<{room}}{tail}"
         self.stream.write("\r" + line + "\x1b[K")
         self.stream.flush()
         self._drawn, self._visible = now, True
