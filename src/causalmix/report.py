@@ -276,7 +276,7 @@ def _selection_figure(estimator: Any, ax: Any, plot: Any) -> None:
         sweep = sel.sweep_curve[1:] / sel.n_sweep_samples
     plot(sel.curve[1:] / n, chosen=K, criterion=f"{criterion.upper()} per row",
          sweep=sweep, max_components=sel.max_components, lower_is_better=True,
-         curve_label=f"all {n} rows", sweep_label=f"sweep on {sel.n_sweep_samples} rows",
+         curve_label=f"fits on {n} rows", sweep_label=f"sweep on {sel.n_sweep_samples} rows",
          ax=ax)  # fmt: skip
 
 
