@@ -193,6 +193,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--log-transform", action="store_true", help="take log of every value first")
     add_fit_options(fit)
+    fit.add_argument("--stability", type=int, default=0, metavar="N",
+                     help="also refit on N half-size subsamples and write stability.json and "
+                          "stability.png: how often each edge, target and K comes back")  # fmt: skip
+    fit.add_argument("--jobs", type=int, default=1,
+                     help="parallel refits for --stability (-1: all cores; default 1)")  # fmt: skip
 
     ev = sub.add_parser("evaluate", help="score a result.json against a truth.json",
                         description="Metrics of ALGORITHM.md §6: K̂ vs K, observational component, "
@@ -232,6 +237,16 @@ def _estimator(args: argparse.Namespace) -> Any:
         kwargs["criterion"] = args.criterion
     if getattr(args, "reg_covar", None) is not None:
         kwargs["reg_covar"] = args.reg_covar
+    if getattr(args, "stability", 0):
+        if args.stability < 0:
+            raise ValueError(
+                f"--stability must be a number of resamples >= 0, got {args.stability}"
+            )
+        if args.jobs == 0 or args.jobs < -1:
+            raise ValueError(
+                f"--jobs must be a positive number of processes or -1, got {args.jobs}"
+            )
+        kwargs.update(n_resamples=args.stability, n_jobs=args.jobs)
     if args.mode == "paper":
         kwargs.setdefault("cutoff", args.cutoff)
         return MixtureUTIGSP.paper_mode(**kwargs)

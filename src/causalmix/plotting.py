@@ -86,7 +86,7 @@ def plot_graph(
 
     def label(i: int, j: int) -> None:
         if freq is not None:
-            mid = 0.5 * (pos[i] + pos[j])
+            mid = pos[i] + 0.42 * (pos[j] - pos[i])  # off-centre: crossing edges keep apart
             text = f"{max(freq[i, j], freq[j, i]):.2f}"
             ax.text(*mid, text, ha="center", va="center", fontsize=7, color="0.15",
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip

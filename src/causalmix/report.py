@@ -66,6 +66,9 @@ OUTPUT_FILES = {
     "icpdag.png": "figure of the I-CPDAG with the intervention targets",
     "selection.png": "the model-selection curve with the chosen k and the cap",
     "targets.png": "intervention targets per component",
+    "stability.json": "with --stability N: how often each K, edge, orientation, target and "
+    "observational component came back in N refits on random halves of the rows",
+    "stability.png": "with --stability N: edge-frequency and target-frequency heat maps",
 }
 
 
@@ -187,6 +190,11 @@ def write_result(
     path = out_dir / "icpdag.dot"
     path.write_text(graph_to_dot(estimator.icpdag_, names, estimator.targets_))
     written.append(path)
+    stab = getattr(estimator, "stability_", None)
+    if stab is not None:
+        path = out_dir / "stability.json"
+        path.write_text(json.dumps(stab.to_dict(), indent=2) + "\n")
+        written.append(path)
     if plots:
         written += _write_figures(out_dir, estimator, names)
     result = result_to_dict(estimator, data_info)
@@ -232,9 +240,13 @@ def _write_figures(out_dir: Path, estimator: Any, names: Sequence[str]) -> list[
     from causalmix.plotting import plot_graph, plot_selection_curve, plot_targets
 
     paths = []
+    stab = getattr(estimator, "stability_", None)
     fig, ax = plt.subplots(figsize=(6.5, 6.5))
-    plot_graph(estimator.icpdag_, targets=estimator.targets_, names=names, ax=ax,
-               title="learned I-CPDAG (targets in orange)")  # fmt: skip
+    title = "learned I-CPDAG (targets in orange)"
+    if stab is not None:
+        title += f"\nedge label = frequency in {stab.n_resamples} resamples"
+    plot_graph(estimator.icpdag_, targets=estimator.targets_, names=names, ax=ax, title=title,
+               edge_frequency=None if stab is None else stab.reference_frequency())  # fmt: skip
     paths.append(out_dir / "icpdag.png")
     fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
@@ -249,6 +261,8 @@ def _write_figures(out_dir: Path, estimator: Any, names: Sequence[str]) -> list[
     paths.append(out_dir / "targets.png")
     fig.savefig(paths[-1], dpi=110, bbox_inches="tight")
     plt.close(fig)
+    if stab is not None:
+        paths.append(_stability_figure(out_dir / "stability.png", stab, names))
     return paths
 
 
@@ -278,6 +292,25 @@ def _selection_figure(estimator: Any, ax: Any, plot: Any) -> None:
          sweep=sweep, max_components=sel.max_components, lower_is_better=True,
          curve_label=f"fits on {n} rows", sweep_label=f"sweep on {sel.n_sweep_samples} rows",
          ax=ax)  # fmt: skip
+
+
+def _stability_figure(path: Path, stab: Any, names: Sequence[str]) -> Path:
+    """stability.png: edge-frequency and target-frequency heat maps side by side."""
+    import matplotlib.pyplot as plt
+
+    from causalmix.plotting import plot_edge_frequencies, plot_target_frequencies
+
+    p, K = len(names), stab.target_frequency.shape[0]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(0.9 * p + 5, max(0.45 * p, 0.4 * K) + 2))
+    plot_edge_frequencies(stab.directed + stab.undirected, names=names, ax=left)
+    plot_target_frequencies(stab.target_frequency, names=names,
+                            observational=stab.observational_frequency, ax=right)  # fmt: skip
+    ks = ", ".join(f"K={k}: {f:.2f}" for k, f in stab.k_frequencies.items())
+    fig.suptitle(f"{stab.n_resamples} resamples of {stab.fraction:g} N rows; {ks}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
 
 
 def _edges_to_adjacency(

@@ -149,6 +149,15 @@ class StabilityResult:
         t = _check_threshold(threshold)
         return tuple(frozenset(np.flatnonzero(row >= t).tolist()) for row in self.target_frequency)
 
+    def reference_frequency(self) -> np.ndarray:
+        """(p, p): how often each edge of the full fit's I-CPDAG comes back, as drawn there.
+
+        For an arc ``i -> j`` of the reference the frequency of ``i -> j`` (:attr:`directed`); for
+        an undirected edge the frequency of the pair being adjacent; 0 for absent pairs.
+        """
+        ref = self.reference_icpdag != 0
+        return np.where(ref & ref.T, self.adjacency, np.where(ref, self.directed, 0.0))
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable summary (what ``causalmix fit --stability`` writes).
 
