@@ -183,17 +183,11 @@ class StabilityResult:
                 "matched_frequency": float(self.matched_frequency[k]),
                 "target_frequency": {names[v]: float(row[v]) for v in np.flatnonzero(row)},
             })  # fmt: skip
-        return {
-            "schema": "causalmix.stability/1",
-            "n_resamples": self.n_resamples,
-            "fraction": self.fraction,
-            "bootstrap": self.bootstrap,
-            "nodes": names,
-            "n_components_frequency": {str(k): f for k, f in self.k_frequencies.items()},
-            "reference_observational": self.reference_observational,
-            "edges": edge_list,
-            "components": comps,
-        }
+        return {"schema": "causalmix.stability/1", "n_resamples": self.n_resamples,
+                "fraction": self.fraction, "bootstrap": self.bootstrap, "nodes": names,
+                "n_components_frequency": {str(k): f for k, f in self.k_frequencies.items()},
+                "reference_observational": self.reference_observational,
+                "edges": edge_list, "components": comps}  # fmt: skip
 
 
 def _check_threshold(threshold: object) -> float:
@@ -334,7 +328,7 @@ def resample_fit(
     from sklearn.base import clone
 
     check_positive_int(n_resamples, "n_resamples")
-    n, p = X.shape
+    n = X.shape[0]
     m = _rows_per_refit(n, fraction, bootstrap)
     template = clone(reference)
     if "n_resamples" in template.get_params():
@@ -351,19 +345,9 @@ def resample_fit(
     for record in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records.append(record)
         progress(PROGRESS_STAGE, len(records), n_resamples)
-    R = float(n_resamples)
-    K_ref = ref_means.shape[0]
-    directed = np.zeros((p, p))
-    undirected = np.zeros((p, p))
-    targets = np.zeros((K_ref, p))
-    obs = np.zeros(K_ref)
-    matched = np.zeros(K_ref)
-    for rec in records:
-        directed += rec["directed"]
-        undirected += rec["undirected"]
-        targets += rec["targets"]
-        obs += rec["observational"]
-        matched += rec["matched"]
+    # share of refits making each claim (booleans summed over refits, divided by their number)
+    freq = {key: np.mean([rec[key] for rec in records], axis=0)
+            for key in ("directed", "undirected", "targets", "observational", "matched")}  # fmt: skip
     log.info("stability: %d refits of %d rows", n_resamples, m)
     return StabilityResult(
         n_resamples=int(n_resamples),
@@ -376,11 +360,11 @@ def resample_fit(
         reference_observational=int(reference.observational_component_),
         reference_means=ref_means,
         reference_covariances=ref_covs,
-        directed=directed / R,
-        undirected=undirected / R,
-        target_frequency=targets / R,
-        observational_frequency=obs / R,
-        matched_frequency=matched / R,
+        directed=freq["directed"],
+        undirected=freq["undirected"],
+        target_frequency=freq["targets"],
+        observational_frequency=freq["observational"],
+        matched_frequency=freq["matched"],
     )
 
 
