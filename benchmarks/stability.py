@@ -326,6 +326,7 @@ def markdown(summary, records, cfg, header, timed) -> str:
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
+    ap.add_argument("--no-sachs", action="store_true", help="skip the Sachs runs")
     args = ap.parse_args(argv)
     timing_path = C.OUT_DIR / f"{NAME}_timing.json"
     if args.timing:
@@ -341,6 +342,7 @@ def main(argv=None) -> int:
     cfg["cells"] = cells
     tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"])
              for seed in range(cfg["seeds"]) for p, e in cells for kind in cfg["kinds"]]  # fmt: skip
+    cfg["sachs"] = cfg["sachs"] and not args.no_sachs
     if cfg["sachs"]:
         tasks += [StabTask(None, 0, cfg["sachs_resamples"], log=log) for log in (False, True)]
     print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
