@@ -290,9 +290,11 @@ def markdown(summary, records, cfg, header, timed) -> str:
             f"{_pct(t['point_precision'])} / {_pct(t['point_recall'])}",
             C.fmt_time(s["seconds_med"]),
         ])  # fmt: skip
-    out += [C.md_table(headers, rows), "",
-            "(n) = number of claims kept. Sachs rows: against the 18-edge consensus graph (a "
-            "literature graph, itself uncertain) and the five experiments' targets.", ""]  # fmt: skip
+    sachs = ("Sachs rows: against the 18-edge consensus graph (a literature graph, itself "
+             "uncertain) and the five experiments' targets." if cfg["sachs"] else
+             "**Sachs was not run** in this run (`--no-sachs`: its 2 × 51 fits at p = 11 did not "
+             "finish in the time the shared machine allowed); run the script without it.")  # fmt: skip
+    out += [C.md_table(headers, rows), "", "(n) = number of claims kept. " + sachs, ""]
     pooled = next((s for s in summary if s["setting"] == "all simulated"), None)
     if pooled:
         out += ["Reliability (all simulated runs pooled): fraction of claims that are true, by "
