@@ -23,13 +23,26 @@ def simulated(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_fit_with_stability_writes_frequencies(simulated, tmp_path, capsys):
+def test_fit_with_stability_writes_frequencies(simulated, tmp_path, capsys, monkeypatch):
+    calls: list[tuple[str, int, int]] = []
+
+    class Recorder:  # stands in for the terminal progress line
+        def __init__(self, enabled: bool) -> None:
+            pass
+
+        def __call__(self, stage: str, done: int, total: int) -> None:
+            calls.append((stage, done, total))
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr("causalmix.cli.Progress", Recorder)
     out = tmp_path / "fit"
     assert main(["fit", str(simulated), "--out", str(out), "--stability", "3", "--jobs", "2",
                  *FAST]) == 0  # fmt: skip
     captured = capsys.readouterr()
     assert "stability.json, stability.png" in captured.out
-    assert "stability (resamples)" in captured.err  # the progress bar's last line
+    assert [c[1:] for c in calls if c[0] == "stability (resamples)"] == [(i, 3) for i in range(4)]
     assert {"stability.json", "stability.png", "icpdag.png"} <= {p.name for p in out.iterdir()}
     doc = json.loads((out / "stability.json").read_text())
     result = json.loads((out / "result.json").read_text())
