@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/make_report.py
 
 Reads ``docs/benchmarks/<part>.md`` and ``<part>.json`` (written by figure1.py, ablations.py,
-sachs.py, side_by_side.py and stability.py), states the conventions, and lists the machine, date and commit of
-every part. Parts that have not been run are listed as missing.
+sachs.py, side_by_side.py, stability.py and interventions.py), states the conventions, and lists
+the machine, date and commit of every part. Parts that have not been run are listed as missing.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ PARTS = (
     ("side_by_side", "benchmarks/side_by_side.py"),
     ("stability", "benchmarks/stability.py"),
     ("scale", "benchmarks/scale.py"),
+    ("interventions", "benchmarks/interventions.py"),
 )
 # benchmarks of single stages, run by their own scripts (linked, not inlined)
 STAGES = (

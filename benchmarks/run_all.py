@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("figure1", "ablations", "sachs", "side_by_side")
+PARTS = ("figure1", "ablations", "sachs", "side_by_side", "interventions")
 
 
 def main(argv=None) -> int:
