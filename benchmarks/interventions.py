@@ -370,11 +370,11 @@ def plot(goal: list[dict[str, Any]], methods: list[str]):
     x = np.arange(len(kinds))
     for ax, (key, title, goal_line) in zip(axes, panels, strict=True):
         for i, m in enumerate(methods):
-            st = C.STYLE.get(m, {"color": None, "label": m})
+            color = C.STYLE[m]["color"] if m in C.STYLE else f"C{4 + i}"  # tab10, not 0-2
+            label = C.STYLE[m]["label"] if m in C.STYLE else m
             by = {r["kind"]: r for r in rows if r["method"] == m}
             y = [by[k][key] if k in by else np.nan for k in kinds]
-            ax.bar(x + (i - (len(methods) - 1) / 2) * width, y, width, color=st["color"],
-                   label=st.get("label", m) if m in C.STYLE else m)  # fmt: skip
+            ax.bar(x + (i - (len(methods) - 1) / 2) * width, y, width, color=color, label=label)
         if goal_line is not None:
             ax.axhline(goal_line, color="grey", ls="--", lw=1)
         ax.set_xticks(x, kinds, rotation=35, ha="right", fontsize=8)
