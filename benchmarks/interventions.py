@@ -17,6 +17,15 @@ weights ±U[0.5, 1], N(0, 1) noise, permuted node order. Methods are the named r
 today's default estimator, the "shrunk" baseline (``_shrunk.py``) and the oracle (UT-IGSP on the
 true labels with the estimator's search options).
 
+Adding a method is one line in ``METHODS`` (cached results are keyed by its name and parameters
+and by the library source: adding one invalidates nothing; changing src/ re-runs everything),
+then name it in ``--methods``:
+
+    C.Method("sem", "default", {"refine": "sem"}),   # MixtureUTIGSP(refine="sem", random_state=seed)
+
+Parameters other than ``ess`` go to ``MixtureUTIGSP``, for "shrunk" too: once the default estimator
+changes, pin today's pipeline in "default" and "shrunk" with the option that selects it.
+
     nice .venv/bin/python benchmarks/interventions.py --quick                # minutes
     nice .venv/bin/python benchmarks/interventions.py --full --jobs 2        # ~1-2 h at load 1 (estimate)
     nice .venv/bin/python benchmarks/interventions.py --kinds soft,shift --p 5,8 --log2n 15 \\
@@ -254,12 +263,15 @@ def run_task(task: C.Task, fingerprint: str, use_cache: bool = True) -> dict[str
 
 
 def build_tasks(cfg: dict[str, Any], methods: list[C.Method]) -> list[C.Task]:
+    """Seed by seed (an interrupted run then holds whole seeds: re-run with ``--seeds`` = the
+    seeds done and every result comes from the cache), smaller cells first within a seed; the
+    methods of one data set are adjacent ("shrunk" reuses the "default" fit)."""
     tasks = []
-    for kind in cfg["kinds"]:
-        for p in cfg["p"]:
-            for graph in cfg["graphs"]:
-                for e in cfg["log2n"]:
-                    for seed in range(cfg["seeds"]):
+    for seed in range(cfg["seeds"]):
+        for e in cfg["log2n"]:
+            for p in cfg["p"]:
+                for graph in cfg["graphs"]:
+                    for kind in cfg["kinds"]:
                         cell = Cell(kind, p, graph, 2**e)
                         tasks += [C.Task(NAME, cell, m, seed) for m in methods]
     return tasks
@@ -412,8 +424,8 @@ def markdown(summary, goal, records, cfg, header, methods: list[str]) -> str:
         'the estimator\'s search options (`start="mixed"`, `select="total"`). Time: wall seconds '
         "of one fit (shrunk: the fit plus its re-run), one BLAS thread, on 2 cores shared with "
         "other jobs and without the timing lock: indicative only, not a timing benchmark "
-        f"(this run: {cfg.get('wall_s', float('nan')) / 60:.1f} min of wall time; cached tasks "
-        "cost nothing).",
+        f"(this invocation: {cfg.get('wall_s', float('nan')) / 60:.1f} min of wall time, cached tasks "
+        f"cost nothing; the fits summed: {cfg.get('fit_s_total', float('nan')) / 60:.1f} min).",
         "",
     ]
     if cfg.get("grid") != "full":
@@ -508,6 +520,9 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_task)
     cfg["wall_s"] = round(time.perf_counter() - t0, 1)
+    cfg["fit_s_total"] = round(
+        sum(C._num(r.get("fit_s")) for r in records if not r.get("error")), 1
+    )
     header = C.run_header()
     summary = C.summarize(records, by=("kind", "p", "graph", "n", "method"))
     goal = goal_rows(records, list(names))
