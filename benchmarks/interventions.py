@@ -21,10 +21,10 @@ Adding a method is one line in ``METHODS`` (cached results are keyed by its name
 and by the library source: adding one invalidates nothing; changing src/ re-runs everything),
 then name it in ``--methods``:
 
-    C.Method("sem", "default", {"refine": "sem"}),   # MixtureUTIGSP(refine="sem", random_state=seed)
+    C.Method("mechanisms", "default", {"refine": "mechanisms"}),  # MixtureUTIGSP(refine=...)
 
-Parameters other than ``ess`` go to ``MixtureUTIGSP``, for "shrunk" too: once the default estimator
-changes, pin today's pipeline in "default" and "shrunk" with the option that selects it.
+Parameters other than ``ess`` go to ``MixtureUTIGSP``, for "shrunk" too ("shrunk" is pinned to
+``refine="none"``, today's pipeline, and so is "today"; "default" follows the library's default).
 
     nice .venv/bin/python benchmarks/interventions.py --quick                # minutes
     nice .venv/bin/python benchmarks/interventions.py --full --jobs 2        # ~1-2 h at load 1 (estimate)
@@ -53,10 +53,11 @@ NAME = "interventions"
 METHODS = {
     m.name: m
     for m in (
-        C.Method("default", "default"),
-        C.Method("shrunk", "shrunk", {"ess": "purity"}),
+        C.Method("default", "default"),  # whatever MixtureUTIGSP() does at the commit run
+        C.Method("today", "default", {"refine": "none"}),  # the pipeline before issue #11
+        C.Method("mechanisms", "default", {"refine": "mechanisms"}),  # the issue's method
+        C.Method("shrunk", "shrunk", {"ess": "purity", "refine": "none"}),
         C.Method("oracle", "oracle", {"start": "mixed", "select": "total"}),
-        # C.Method("sem", "default", {"refine": "sem"}),  # the issue's method, once it lands
     )
 }
 DEFAULT_METHODS = ("default", "shrunk", "oracle")
