@@ -7,8 +7,16 @@ convention everywhere: ``A[i, j] != 0`` iff ``i -> j`` (see :mod:`causalmix.grap
 
 __version__ = "0.1.0"
 
+from causalmix.diagnostics import CausalmixWarning
 from causalmix.discovery import ut_igsp
 from causalmix.estimator import MixtureUTIGSP
 from causalmix.stability import StabilityResult, stability
 
-__all__ = ["MixtureUTIGSP", "StabilityResult", "__version__", "stability", "ut_igsp"]
+__all__ = [
+    "CausalmixWarning",
+    "MixtureUTIGSP",
+    "StabilityResult",
+    "__version__",
+    "stability",
+    "ut_igsp",
+]

@@ -31,7 +31,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from causalmix._validation import check_alpha, check_positive_int, check_random_state
+from causalmix.diagnostics import run_diagnostics
 from causalmix.discovery.utigsp import check_search_options
+from causalmix.preprocessing import robust_scaler
 
 __all__ = ["MixtureUTIGSP"]
 
@@ -82,7 +84,10 @@ class MixtureUTIGSP(BaseEstimator):
         How the best search run is chosen: fewest ``arcs + targets``, or UT-IGSP's lexicographic
         ``(arcs, targets)``.
     reg_covar : float, default=1e-6
-        Added to the diagonal of the mixture covariances (do-interventions make them near-singular).
+        Added to the diagonal of the mixture covariances (do-interventions make them
+        near-singular), **relative to unit variance**: the mixture is fitted to columns
+        standardised by their robust scale (``scaler_``), so in the data's units column ``j``
+        gets ``reg_covar * scaler_.scale[j] ** 2``.
     n_resamples : int, default=0
         When positive, ``fit`` ends by refitting clones on that many half-size subsamples and
         stores how often each edge, target and K comes back as ``stability_``
@@ -105,7 +110,12 @@ class MixtureUTIGSP(BaseEstimator):
     n_components_ : int
     weights_ : ndarray (K,)
     means_ : ndarray (K, p)
+        In the data's units.
     covariances_ : ndarray (K, p, p)
+        In the data's units (entries beyond the floating-point range are ``inf`` or 0).
+    scaler_ : ColumnScaler
+        Per-column median and robust scale; every fit runs on ``(X - location) / scale``
+        (:mod:`causalmix.preprocessing`), so results do not depend on the data's units.
     labels_ : ndarray (N,)
         Most probable component of each training row.
     effective_sizes_ : ndarray (K,)
@@ -133,8 +143,12 @@ class MixtureUTIGSP(BaseEstimator):
     feature_names_in_ : ndarray of str
         Only when fitted on a DataFrame with string column names (scikit-learn convention).
     n_features_in_ : int
+    max_components_ : int or None
+        The cap the selection actually used (None for a fixed ``n_components``).
     mixture_ : GaussianMixtureFit
+        Fitted to the standardised columns (``scaler_``).
     statistics_ : SufficientStatistics
+        Per-component statistics of the standardised columns.
     utigsp_ : UTIGSPResult
     stability_ : StabilityResult
         Only when ``n_resamples > 0``.
@@ -143,6 +157,17 @@ class MixtureUTIGSP(BaseEstimator):
         targets and DAG (its ``rounds`` are the structural-EM rounds with their BIC); then
         ``observational_method_`` is "likelihood" and ``observational_margin_`` the BIC gap to
         the best alternative observational component.
+    diagnostics_ : tuple of Check
+        The checks of :mod:`causalmix.diagnostics`, computed at the end of ``fit``; each flagged
+        one was also issued as a :class:`~causalmix.CausalmixWarning`.
+
+    Notes
+    -----
+    Unit invariance: columns are centred on their medians and divided by a robust scale
+    (:func:`causalmix.preprocessing.robust_scaler`) before anything is fitted, and every later step
+    is equivariant, so ``fit(X * d + c)`` (positive per-column ``d``) makes the same choices as
+    ``fit(X)`` up to rounding. ``predict``, ``predict_proba`` and ``score`` take data in the
+    original units.
     """
 
     def __init__(
@@ -279,6 +304,11 @@ class MixtureUTIGSP(BaseEstimator):
         ValueError
             For invalid parameters or data (non-finite values, a constant column, fewer rows than
             ``2 * p``), or an ``observational`` index >= the number of components.
+
+        Warns
+        -----
+        CausalmixWarning
+            One per flagged check of :mod:`causalmix.diagnostics` (also in ``diagnostics_``).
         """
         from causalmix.discovery import ut_igsp_from_statistics
         from causalmix.graphs import dag_to_icpdag
@@ -315,6 +345,9 @@ class MixtureUTIGSP(BaseEstimator):
             raise ValueError(
                 f"X has constant column(s) {bad}; they carry no information, drop them"
             )
+        # every step below runs on robustly standardised columns (unit-free; reg_covar relative)
+        self.scaler_ = robust_scaler(_scaling_rows(X, big), self.node_names_)
+        X_data, X = X, self.scaler_.transform(X)
         obs_rows = _check_rows(observational_rows, n)
         rng = check_random_state(self.random_state)
 
@@ -339,6 +372,7 @@ class MixtureUTIGSP(BaseEstimator):
                 k: float(selection.curve[k]) for k in range(1, len(selection.curve))
             }
             self.selection_criterion_ = str(selection.criterion)
+            self.max_components_ = int(selection.max_components)
         else:
             if self.n_components > k_cap:
                 raise ValueError(
@@ -353,6 +387,7 @@ class MixtureUTIGSP(BaseEstimator):
             self.selection_curve_ = {}
             self.selection_criterion_ = "fixed"
             self.selection_ = None
+            self.max_components_ = None
         progress("fitting mixture", 1, 1)
         K = mixture.n_components
         if big:  # one block-wise pass instead of (N, K) responsibilities (issue #14)
@@ -365,8 +400,8 @@ class MixtureUTIGSP(BaseEstimator):
         self.mixture_ = mixture
         self.n_components_ = K
         self.weights_ = np.asarray(mixture.weights)
-        self.means_ = np.asarray(mixture.means)
-        self.covariances_ = np.asarray(mixture.covariances)
+        self.means_ = self.scaler_.inverse_means(mixture.means)
+        self.covariances_ = self.scaler_.inverse_covariances(mixture.covariances)
         log.info("mixture: %d components, weights %s", K, np.round(self.weights_, 3).tolist())
 
         # 3. per-component statistics
@@ -457,8 +492,11 @@ class MixtureUTIGSP(BaseEstimator):
         if self.n_resamples:
             from causalmix.stability import resample_fit
 
-            self.stability_ = resample_fit(X, self, n_resamples=self.n_resamples, n_jobs=self.n_jobs,
+            self.stability_ = resample_fit(X_data, self, n_resamples=self.n_resamples, n_jobs=self.n_jobs,
                                            random_state=rng, progress=progress)  # fmt: skip
+        # last: its draws from rng (a row sample, one extra fit) change nothing above
+        diagnostic_rows = large.sample_rows(X, large.IN_MEMORY_ROWS, rng) if big else X
+        self.diagnostics_ = run_diagnostics(self, diagnostic_rows, rng)
         return self
 
     def _refine(
@@ -496,7 +534,9 @@ class MixtureUTIGSP(BaseEstimator):
         self.mechanisms_ = fit
         self.n_components_ = fit.n_components
         self.weights_ = np.asarray(fit.weights)
-        self.means_, self.covariances_ = mechanism_parameters(fit)
+        means, covariances = mechanism_parameters(fit)
+        self.means_ = self.scaler_.inverse_means(means)
+        self.covariances_ = self.scaler_.inverse_covariances(covariances)
         self.labels_ = post.argmax(axis=1)
         self.effective_sizes_ = post.sum(axis=0)
         self.adjacency_ = np.asarray(fit.dag, dtype=np.int8)
@@ -511,7 +551,7 @@ class MixtureUTIGSP(BaseEstimator):
     def predict_proba(self, X: object) -> np.ndarray:
         """Posterior component probabilities of each row, shape (N, K)."""
         check_is_fitted(self, "mixture_")
-        X = self._validate_X(X, reset=False)
+        X = self._standardised(X)
         if getattr(self, "mechanisms_", None) is not None:
             return self.mechanisms_.predict_proba(X)
         return self.mixture_.predict_proba(X)
@@ -521,12 +561,23 @@ class MixtureUTIGSP(BaseEstimator):
         return self.fit(X, **fit_params).labels_
 
     def score(self, X: object, y: None = None) -> float:
-        """Mean log-likelihood of ``X`` under the fitted mixture."""
+        """Mean log-likelihood of ``X`` under the fitted mixture, in the data's units.
+
+        The mixture is fitted to the standardised columns ``z = (x - location) / scale``
+        (``scaler_``); the density of ``x`` is that of ``z`` times the Jacobian ``1 / Π scale``, so
+        this is ``mean log p_z(z) - Σ log scale`` — the log-density of the original rows, comparable
+        with other models fitted to the same data in the same units.
+        """
         check_is_fitted(self, "mixture_")
-        X = self._validate_X(X, reset=False)
+        Z = self._standardised(X)
         if getattr(self, "mechanisms_", None) is not None:
-            return float(self.mechanisms_.score_samples(X).mean())
-        return float(self.mixture_.score(X))
+            log_p = float(self.mechanisms_.score_samples(Z).mean())
+        else:
+            log_p = float(self.mixture_.score(Z))
+        return log_p - self.scaler_.log_jacobian
+
+    def _standardised(self, X: object) -> np.ndarray:
+        return self.scaler_.transform(self._validate_X(X, reset=False))
 
     def to_networkx(self, graph: str = "icpdag") -> Any:
         """The learned graph as a :class:`networkx.DiGraph` with node names.
@@ -550,6 +601,21 @@ class MixtureUTIGSP(BaseEstimator):
         for i, j in zip(*np.nonzero(A), strict=True):
             G.add_edge(self.node_names_[i], self.node_names_[j], undirected=bool(A[j, i]))
         return G
+
+
+def _scaling_rows(X: object, big: bool) -> np.ndarray:
+    """The rows the column scales are estimated from: all, or 2^17 evenly spaced ones when the
+    data are large (the same rows for an in-memory array and a dask array; no random draw)."""
+    from causalmix.mixture import large
+
+    if not big:
+        return X
+    idx = np.linspace(0, X.shape[0] - 1, large.IN_MEMORY_ROWS).round().astype(np.intp)
+    if large.is_dask_array(X):
+        from causalmix.mixture import _dask
+
+        return _dask.take_rows(X, idx)
+    return X[idx]
 
 
 def _is_int(value: object) -> bool:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import numbers
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from causalmix._validation import check_positive_int, check_random_state
+from causalmix.diagnostics import CausalmixWarning
 
 __all__ = ["StabilityResult", "stability"]
 
@@ -389,7 +391,10 @@ def _refit(
         else rng.choice(X.shape[0], m, replace=False)
     )
     est = clone(template).set_params(random_state=rng)
-    with threadpool_limits(limits=1):  # no BLAS oversubscription; same arithmetic for any n_jobs
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        # no BLAS oversubscription (same arithmetic for any n_jobs); a refit's diagnostics are
+        # not the user's result, so its CausalmixWarnings are not shown
+        warnings.simplefilter("ignore", CausalmixWarning)
         est.fit(X[np.sort(rows)])
     A = np.asarray(est.icpdag_) != 0
     matching = match_components(est.means_, est.covariances_, ref_means, ref_covs)

@@ -294,7 +294,9 @@ def ut_igsp_from_statistics(
         )
     small = [k for k in range(K) if k != base and stats.n[k] <= p]
     if small:
-        logger.warning("components %s have fewer samples than variables (p=%d)", small, p)
+        # info, not a warning: MixtureUTIGSP calls this once per candidate base and reports
+        # small components once (diagnostics: component_size)
+        logger.info("components %s have fewer samples than variables (p=%d)", small, p)
     if ci_tester is None:
         ci_tester = GaussianCITester(stats, base, alpha_ci)
     elif ci_tester.stats is not stats or ci_tester.base != base:

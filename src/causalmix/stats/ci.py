@@ -296,9 +296,13 @@ class GaussianCITester:
                 Linv = np.linalg.inv(L)
                 prec = Linv.T @ Linv
             except np.linalg.LinAlgError:
-                logger.warning(
-                    "base covariance is not positive definite (a do-intervened or constant "
-                    "variable?); using its pseudo-inverse"
+                # not a warning: MixtureUTIGSP tries every component as the base, and reports a
+                # singular covariance of the chosen one once (diagnostics: observational_covariance)
+                logger.debug(
+                    "base covariance (n = %.1f, p = %d) is not positive definite; using its "
+                    "pseudo-inverse",
+                    self.n,
+                    self.n_nodes,
                 )
                 prec = np.linalg.pinv(self.covariance, hermitian=True)
             prec.setflags(write=False)

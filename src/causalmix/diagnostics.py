@@ -1,0 +1,441 @@
+"""Checks of a fitted :class:`~causalmix.MixtureUTIGSP` that say when not to trust the result.
+
+:meth:`MixtureUTIGSP.fit <causalmix.MixtureUTIGSP.fit>` ends with :func:`run_diagnostics`: every
+check below becomes a :class:`Check` in ``est.diagnostics_`` (and in ``result.json``), and every
+flagged one is issued once as a :class:`CausalmixWarning` whose message says what to do. The
+thresholds are the module constants (documented with their reasons in ``docs/user_guide.md``,
+"Diagnostics and what to do about them").
+
+=========================  ===================================================================
+check                      flagged when
+=========================  ===================================================================
+``components_at_cap``      K̂ equals the largest number of components tried (``max_components_``)
+                           and the criterion still improves beyond it: a (K̂ + 1)-mixture grown
+                           from the fit has a lower BIC (drop ratio: the ratio at K̂ exceeds the
+                           cutoff)
+``observational_weight``   the observational component holds less than
+                           :data:`MIN_OBSERVATIONAL_WEIGHT` (5 %) of the rows
+``observational_margin``   the observational component was inferred and ``observational_margin_``
+                           is at most :data:`MAX_WEAK_MARGIN` (method ``"auto"``: targets) or
+                           :data:`MAX_WEAK_BIC_GAP` (``"likelihood"``: a BIC gap)
+``observational_           the observational component's covariance is singular (smallest /
+covariance``               largest eigenvalue <= 1e-12): its CI tests used a pseudo-inverse
+``target_fraction``        more than :data:`MAX_TARGET_FRACTION` (half) of the
+                           (interventional component, node) pairs are targets
+``component_size``         some component has fewer than :data:`MIN_ROWS_PER_NODE` · p effective
+                           rows (Σ responsibilities)
+``em_converged``           the retained EM run stopped at ``max_iter`` before its tolerance
+``search_agreement``       with ``n_runs >= 2``, only one UT-IGSP restart reached the best score
+``gaussianity``            in some component with at least 10 · p effective rows, a variable's
+                           responsibility-weighted skewness exceeds :data:`MAX_ABS_SKEWNESS`
+                           or its excess kurtosis :data:`MAX_EXCESS_KURTOSIS` in absolute value
+=========================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "MAX_ABS_SKEWNESS",
+    "MAX_EXCESS_KURTOSIS",
+    "MAX_TARGET_FRACTION",
+    "MAX_WEAK_BIC_GAP",
+    "MAX_WEAK_MARGIN",
+    "MIN_OBSERVATIONAL_WEIGHT",
+    "MIN_ROWS_PER_NODE",
+    "CausalmixWarning",
+    "Check",
+    "compute_checks",
+    "run_diagnostics",
+]
+
+MIN_OBSERVATIONAL_WEIGHT = 0.05
+"""An observational component below this weight is flagged (it is more likely a small cluster)."""
+
+MAX_WEAK_MARGIN = 1
+"""``observational_margin_`` at or below this is flagged when the observational component was
+chosen by comparing UT-IGSP bases (``observational_method_ == "auto"``: the margin is the
+runner-up base's inferred targets minus the chosen one's)."""
+
+MAX_WEAK_BIC_GAP = 6.0
+"""The same with ``refine="mechanisms"`` (``observational_method_ == "likelihood"``: the margin is
+the BIC gap to the best other observational component); below 6, the evidence is not "strong"
+on Kass & Raftery's scale (2 ln B ≈ ΔBIC)."""
+
+MAX_TARGET_FRACTION = 0.5
+"""More than this fraction of (interventional component, node) pairs being targets is flagged."""
+
+MIN_ROWS_PER_NODE = 10
+"""Components with fewer than this many effective rows per variable are flagged."""
+
+MAX_ABS_SKEWNESS = 1.0
+"""A within-component skewness above this (in absolute value) is flagged."""
+
+MAX_EXCESS_KURTOSIS = 3.0
+"""A within-component excess kurtosis above this (in absolute value) is flagged."""
+
+
+NEAR_CONSTANT_VARIANCE = 100.0
+"""A variable whose within-component variance (unit-variance frame) is below this multiple of
+``reg_covar`` is near-constant there (do-intervened); its shape is not judged."""
+
+
+class CausalmixWarning(UserWarning):
+    """A fitted result that should not be trusted as it is; the message says what to do.
+
+    Issued by :meth:`MixtureUTIGSP.fit <causalmix.MixtureUTIGSP.fit>`, once per flagged check of
+    :mod:`causalmix.diagnostics`. Filter it like any warning, e.g.
+    ``warnings.simplefilter("error", causalmix.CausalmixWarning)`` to stop on doubtful results.
+    """
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one diagnostic check (immutable).
+
+    Attributes
+    ----------
+    name : str
+        Identifier (see the module table).
+    flagged : bool
+        True when the result is doubtful in this respect.
+    value : float or None
+        The measured quantity (None when the check does not apply).
+    threshold : float or None
+        The value it is compared with.
+    message : str
+        What was measured and, when flagged, what to do.
+    """
+
+    name: str
+    flagged: bool
+    value: float | None
+    threshold: float | None
+    message: str
+
+    @property
+    def passed(self) -> bool:
+        """``not flagged``."""
+        return not self.flagged
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (``result.json``'s ``diagnostics``)."""
+        out = asdict(self)
+        out["passed"] = self.passed
+        return out
+
+
+def run_diagnostics(
+    estimator: Any, Z: np.ndarray, rng: np.random.Generator | None = None
+) -> tuple[Check, ...]:
+    """:func:`compute_checks`, then one :class:`CausalmixWarning` per flagged check."""
+    checks = compute_checks(estimator, Z, rng)
+    for check in checks:
+        if check.flagged:
+            warnings.warn(f"{check.name}: {check.message}", CausalmixWarning, stacklevel=3)
+    return checks
+
+
+def compute_checks(
+    estimator: Any, Z: np.ndarray, rng: np.random.Generator | None = None
+) -> tuple[Check, ...]:
+    """Every check of the module table on a fitted estimator.
+
+    Parameters
+    ----------
+    estimator : MixtureUTIGSP
+        Fitted (all attributes but ``diagnostics_`` set).
+    Z : ndarray of shape (N, p)
+        The rows the mixture was fitted to (standardised; skewness and kurtosis are unit-free).
+    rng : numpy.random.Generator, optional
+        Used by the one extra fit of ``components_at_cap`` (default: seeded with 0).
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    return (
+        _components_at_cap(estimator, Z, rng),
+        _observational_weight(estimator),
+        _observational_margin(estimator),
+        _observational_covariance(estimator),
+        _target_fraction(estimator),
+        _component_size(estimator),
+        _em_converged(estimator),
+        _search_agreement(estimator),
+        _gaussianity(estimator, Z),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# the checks
+
+
+def _components_at_cap(est: Any, Z: np.ndarray, rng: np.random.Generator) -> Check:
+    name, K, cap = "components_at_cap", int(est.n_components_), est.max_components_
+    curve = est.selection_curve_
+    if cap is None or K < cap:
+        why = "fixed n_components" if cap is None else f"K = {K} < max_components = {cap}"
+        return Check(name, False, None, None, f"not at the cap ({why})")
+    if est.selection_criterion_ == "drop_ratio":
+        gain, threshold = float(curve.get(K, np.nan)), float(est.cutoff)
+        if gain <= threshold:  # NaN (K = 1) counts as improving
+            return Check(name, False, gain, threshold,
+                         f"K = {K} = max_components, but the drop ratio there is below the cutoff")  # fmt: skip
+        what = f"its drop ratio at K is {gain:.4g} > cutoff {threshold:g}"
+    else:
+        # the curve's slope at the cap says nothing when the cap is the truth (p + 1 components
+        # of the paper's protocol improve the criterion by thousands): ask one more component
+        gain, threshold = _gain_beyond(est, Z, rng), 0.0
+        if not gain > threshold:
+            return Check(name, False, gain, threshold,
+                         f"K = {K} = max_components, and a fit with K + 1 components has no "
+                         f"better BIC (by {-gain:.4g})")  # fmt: skip
+        what = f"a fit with K + 1 = {K + 1} components has a BIC lower by {gain:.4g}"
+    return Check(
+        name, True, gain, threshold,
+        f"K = {K} is the largest number of components tried (max_components) and {what}: the "
+        "data may hold more distributions than allowed, or components that are not Gaussian are "
+        "being split. Try a transform (--transform rank or log), or raise max_components "
+        "(--max-components) to see where the criterion stops improving; until then read the "
+        "components and targets with care",
+    )  # fmt: skip
+
+
+def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
+    """BIC of the fitted K-mixture minus that of the best (K + 1)-mixture grown from it."""
+    from causalmix.mixture._gaussian import _EMResult, _Params
+    from causalmix.mixture.split import grow
+
+    mix = est.mixture_
+    n, p = Z.shape
+    if mix.n_components + 1 > n // (p + 2):
+        return float("nan")
+    center = Z.mean(axis=0)
+    current = _EMResult(
+        _Params(np.array(mix.weights), mix.means - center, np.array(mix.covariances),
+                np.array(mix.precisions_cholesky)),
+        mix.log_likelihood, mix.n_iter, mix.converged, np.array(mix.history),
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            bigger = grow(Z - center, current, tol=1e-4, reg_covar=mix.reg_covar, max_iter=500,
+                          rng=rng)  # fmt: skip
+        except ValueError:  # a split that is not positive definite: no evidence either way
+            return float("nan")
+    k = mix.n_components
+    d = (k - 1) + k * p + k * p * (p + 1) // 2
+    return float(
+        (-2.0 * n * mix.score(Z) + d * np.log(n))
+        - (-2.0 * n * bigger.log_likelihood + (d + 1 + p + p * (p + 1) // 2) * np.log(n))
+    )
+
+
+def _observational_weight(est: Any) -> Check:
+    name, K = "observational_weight", int(est.n_components_)
+    if K == 1:
+        return Check(name, False, None, None, "one component: all rows are observational")
+    w = float(est.weights_[est.observational_component_])
+    msg = (
+        f"the observational component {est.observational_component_} holds {100 * w:.1f} % of "
+        "the rows"
+    )
+    if w >= MIN_OBSERVATIONAL_WEIGHT:
+        return Check(name, False, w, MIN_OBSERVATIONAL_WEIGHT, msg)
+    return Check(
+        name, True, w, MIN_OBSERVATIONAL_WEIGHT,
+        msg + f" (< {100 * MIN_OBSERVATIONAL_WEIGHT:g} %): a component that small is rarely the "
+        "unperturbed state, and every target is read relative to it. If some rows are known to "
+        "be observational, pass them (observational_rows=, --observational-label), or name the "
+        "component (observational=, --observational)",
+    )  # fmt: skip
+
+
+def _observational_margin(est: Any) -> Check:
+    name, margin, method = (
+        "observational_margin",
+        est.observational_margin_,
+        est.observational_method_,
+    )
+    limit = {"auto": MAX_WEAK_MARGIN, "likelihood": MAX_WEAK_BIC_GAP}.get(method)
+    if limit is None or margin is None:
+        return Check(name, False, None, limit,
+                     f"not inferred by comparing candidates (method {method!r})")  # fmt: skip
+    unit = "targets" if method == "auto" else "BIC"
+    msg = (
+        f"the observational component {est.observational_component_} was chosen by a margin of "
+        f"{margin:g} ({unit}) over the runner-up"
+    )
+    if margin > limit:
+        return Check(name, False, float(margin), float(limit), msg)
+    return Check(
+        name, True, float(margin), float(limit),
+        msg + f" (<= {limit:g}): another component explains the data almost as well, "
+        "and the targets and the graph depend on the choice. Compare observational_scores_ "
+        "(result.json: observational.candidates); if some rows are known to be observational, "
+        "pass them (--observational-label) or name the component (--observational)",
+    )  # fmt: skip
+
+
+def _observational_covariance(est: Any) -> Check:
+    name, b = "observational_covariance", int(est.observational_component_)
+    stats, p = est.statistics_, len(est.node_names_)
+    n = float(stats.n[b])
+    cov = stats.scatter()[b] / (n - 1.0) if n > 1 else np.zeros((p, p))
+    eig = np.linalg.eigvalsh(cov)
+    # relative to the largest eigenvalue: 1e-12 is far above rounding (1e-16) and far below
+    # any variance a measured variable has within a component
+    ratio = float(eig[0] / eig[-1]) if eig[-1] > 0 else 0.0
+    msg = f"the observational component {b} has {n:.1f} effective rows for p = {p} variables"
+    if ratio > 1e-12:
+        return Check(name, False, ratio, 1e-12, msg + "; its covariance is positive definite")
+    return Check(
+        name, True, ratio, 1e-12,
+        msg + " and a singular covariance (too few rows, or a variable constant within it, as "
+        "after a do-intervention): the CI tests that give the graph used a pseudo-inverse and "
+        "the graph is unreliable. Use fewer components (--max-components), name the "
+        "observational component (--observational), or give rows known to be observational "
+        "(--observational-label)",
+    )  # fmt: skip
+
+
+def _target_fraction(est: Any) -> Check:
+    name, K, p = "target_fraction", int(est.n_components_), len(est.node_names_)
+    if K == 1:
+        return Check(name, False, None, MAX_TARGET_FRACTION, "one component: no targets")
+    n_targets = sum(len(t) for k, t in enumerate(est.targets_) if k != est.observational_component_)
+    pairs = (K - 1) * p
+    frac = n_targets / pairs
+    msg = f"{n_targets} of {pairs} (interventional component, node) pairs are targets"
+    if frac <= MAX_TARGET_FRACTION:
+        return Check(name, False, frac, MAX_TARGET_FRACTION, msg)
+    return Check(
+        name, True, frac, MAX_TARGET_FRACTION,
+        msg + f" (more than {100 * MAX_TARGET_FRACTION:g} %): the components differ from the "
+        "observational one almost everywhere, which single-target interventions do not do. "
+        "Likely causes: a wrong observational component, components that split non-Gaussian "
+        "clusters (try --transform rank or log), or too many components (--max-components)",
+    )  # fmt: skip
+
+
+def _component_size(est: Any) -> Check:
+    name, p = "component_size", len(est.node_names_)
+    sizes = np.asarray(est.effective_sizes_, dtype=float)
+    need = MIN_ROWS_PER_NODE * p
+    small = [k for k in range(sizes.size) if sizes[k] < need]
+    msg = f"smallest component: {sizes.min():.1f} effective rows (p = {p})"
+    if not small:
+        return Check(name, False, float(sizes.min()), float(need), msg)
+    return Check(
+        name, True, float(sizes.min()), float(need),
+        f"component(s) {small} have fewer than {MIN_ROWS_PER_NODE} · p = {need} effective rows "
+        f"(smallest {sizes.min():.1f}): their covariances, CI and invariance tests rest on too "
+        "few rows, and their targets are unreliable. Use fewer components (--n-components or "
+        "--max-components) or more data",
+    )  # fmt: skip
+
+
+def _em_converged(est: Any) -> Check:
+    name, mix = "em_converged", est.mixture_
+    if mix.converged:
+        return Check(name, False, float(mix.n_iter), None,
+                     f"EM converged in {mix.n_iter} iterations")  # fmt: skip
+    return Check(
+        name, True, float(mix.n_iter), None,
+        f"EM of the chosen {est.n_components_}-component mixture stopped after {mix.n_iter} "
+        "iterations without reaching its tolerance: the components, weights and everything "
+        "built on them may still move. Refit with another random_state (--seed) and compare; "
+        "if it persists, a transform (--transform rank or log) often helps EM",
+    )  # fmt: skip
+
+
+def _search_agreement(est: Any) -> Check:
+    name, res = "search_agreement", est.utigsp_
+    scores = list(res.run_scores)
+    best = _total(res.score) if est.select == "total" else tuple(res.score)
+    keyed = [_total(s) if est.select == "total" else tuple(s) for s in scores]
+    hits = sum(k == best for k in keyed)
+    msg = f"{hits} of {len(scores)} UT-IGSP restarts reached the best score"
+    if len(scores) < 2 or hits >= 2:
+        return Check(name, False, float(hits), 2.0, msg)
+    return Check(
+        name, True, float(hits), 2.0,
+        msg + ": the search has not settled, and more restarts may find a sparser graph. "
+        "Raise n_runs (--n-runs) or depth (--depth) and compare",
+    )  # fmt: skip
+
+
+def _total(score: Any) -> int:
+    return int(score[0]) + int(score[1])
+
+
+def _gaussianity(est: Any, Z: np.ndarray) -> Check:
+    name, p = "gaussianity", Z.shape[1]
+    skew, kurt, var, sizes = component_shape(Z, est.mixture_.predict_proba(Z))
+    usable = sizes >= MIN_ROWS_PER_NODE * p
+    if not usable.any():
+        return Check(name, False, None, MAX_ABS_SKEWNESS,
+                     "no component has enough rows to judge its shape")  # fmt: skip
+    # a (nearly) constant variable, e.g. do-intervened, has the shape of the few rows of other
+    # components the mixture could not separate from its spike: not judged
+    spike = var < NEAR_CONSTANT_VARIANCE * max(float(est.reg_covar), 1e-12)
+    skew, kurt = np.where(spike, np.nan, skew), np.where(spike, np.nan, kurt)
+    s, k = np.abs(skew[usable]), np.abs(kurt[usable])
+    if np.all(np.isnan(s)):
+        return Check(name, False, None, MAX_ABS_SKEWNESS, "every variable is near-constant")
+    worst_s, worst_k = float(np.nanmax(s)), float(np.nanmax(k))
+    with np.errstate(invalid="ignore"):
+        bad = (s > MAX_ABS_SKEWNESS) | (k > MAX_EXCESS_KURTOSIS)
+    msg = f"largest |skewness| {worst_s:.2f}, largest |excess kurtosis| {worst_k:.2f} within components"
+    if not bad.any():
+        return Check(name, False, worst_s, MAX_ABS_SKEWNESS, msg)
+    comps = np.flatnonzero(usable)
+    pairs = [(int(comps[c]), est.node_names_[v]) for c, v in zip(*np.nonzero(bad), strict=True)]
+    shown = ", ".join(f"{c}:{v}" for c, v in pairs[:6]) + (" ..." if len(pairs) > 6 else "")
+    return Check(
+        name, True, worst_s, MAX_ABS_SKEWNESS,
+        f"{msg}; {len(pairs)} (component, variable) pairs are far from Gaussian ({shown}; "
+        f"limits {MAX_ABS_SKEWNESS:g} and {MAX_EXCESS_KURTOSIS:g}). The method assumes Gaussian "
+        "components: skewed positive data (concentrations, counts) usually need --transform log, "
+        "other shapes --transform rank",
+    )  # fmt: skip
+
+
+def component_shape(
+    Z: np.ndarray, resp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Responsibility-weighted skewness and excess kurtosis per component and variable.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (N, p)
+    resp : ndarray of shape (N, K)
+        Responsibilities (rows sum to one).
+
+    Returns
+    -------
+    skewness, excess_kurtosis : ndarray of shape (K, p)
+        ``m3 / m2^1.5`` and ``m4 / m2² - 3`` of the weighted central moments ``m_r``; NaN where a
+        component's variable has no spread.
+    variance : ndarray of shape (K, p)
+        ``m2``.
+    sizes : ndarray of shape (K,)
+        Effective sizes ``Σ_i r_ik``.
+    """
+    sizes = resp.sum(axis=0)
+    K, p = resp.shape[1], Z.shape[1]
+    skew, kurt, var = np.full((K, p), np.nan), np.full((K, p), np.nan), np.zeros((K, p))
+    for k in range(K):
+        if sizes[k] <= 0:
+            continue
+        w = resp[:, k] / sizes[k]
+        d = Z - w @ Z
+        d2 = d * d
+        m2 = var[k] = w @ d2
+        ok = m2 > 0
+        skew[k, ok] = (w @ (d2 * d))[ok] / m2[ok] ** 1.5
+        kurt[k, ok] = (w @ (d2 * d2))[ok] / m2[ok] ** 2 - 3.0
+    return skew, kurt, var, sizes
