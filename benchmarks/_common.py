@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -301,9 +302,13 @@ def fit_method(method: Method, X: Any, truth: Truth, seed: int) -> dict[str, Any
     """Fit ``method`` on ``X`` (timed) and score it against ``truth``."""
     if method.base == "oracle":
         return _fit_oracle(method, np.asarray(X, dtype=float), truth, seed)
+    from causalmix import CausalmixWarning
+
     est = make_estimator(method, seed)
     w0, c0 = time.perf_counter(), time.process_time()
-    est.fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalmixWarning)  # recorded as rec["flags"]
+        est.fit(X)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
     rec = score(
         adjacency=est.adjacency_,
@@ -316,6 +321,7 @@ def fit_method(method: Method, X: Any, truth: Truth, seed: int) -> dict[str, Any
         labels=est.labels_,
     )
     rec.update(fit_s=wall, cpu_s=cpu, obs_margin=getattr(est, "observational_margin_", None))
+    rec["flags"] = [c.name for c in getattr(est, "diagnostics_", ()) if c.flagged]
     return rec
 
 

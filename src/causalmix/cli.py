@@ -14,13 +14,14 @@ import json
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from causalmix import __version__
+from causalmix import CausalmixWarning, __version__
 from causalmix._cli_demo import cmd_demo, cmd_simulate
 from causalmix._cli_runtime import (
     EXIT_SIGINT,
@@ -191,7 +192,11 @@ def _build_parser() -> argparse.ArgumentParser:
     fit.add_argument(
         "--encoding", default="utf-8", help="text encoding, e.g. latin-1 or cp1252 (default utf-8)"
     )
-    fit.add_argument("--log-transform", action="store_true", help="take log of every value first")
+    fit.add_argument("--transform", choices=("none", "log", "rank"), default=None,
+                     help="per-column transform before fitting: 'log' for positive, right-skewed "
+                          "data; 'rank' = normal scores of the ranks (nonparanormal); default "
+                          "none (see docs/user_guide.md)")  # fmt: skip
+    fit.add_argument("--log-transform", action="store_true", help="same as --transform log")
     add_fit_options(fit)
     fit.add_argument("--stability", type=int, default=0, metavar="N",
                      help="also refit on N half-size subsamples and write stability.json and "
@@ -262,6 +267,7 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
     drop = [c.strip() for c in args.drop_columns.split(",") if c.strip()]
     if args.observational_label is not None and args.label_column is None:
         raise ValueError("--observational-label needs --label-column")
+    transform = _transform_option(args)
     index_column = args.index_column
     if index_column is not None and index_column.isdigit():
         index_column = int(index_column)
@@ -270,8 +276,13 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
         frame, labels = read_table(
             args.data, label_column=args.label_column, drop_columns=drop,
             index_column=index_column, header=not args.no_header, decimal=args.decimal,
-            encoding=args.encoding, log_transform=args.log_transform,
+            encoding=args.encoding, log_transform=transform == "log",
         )  # fmt: skip
+        if transform == "rank":
+            from causalmix.transforms import rank_transform
+
+            frame = frame.copy()
+            frame[:] = rank_transform(frame.to_numpy())
         obs_rows = None
         if args.observational_label is not None:
             wanted = {v.strip() for v in args.observational_label.split(",")}
@@ -281,11 +292,13 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
                     f"no row of column {args.label_column!r} has a value in {sorted(wanted)}"
                 )
         t0 = time.perf_counter()
-        est.fit(frame, observational_rows=obs_rows, progress=progress)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CausalmixWarning)  # printed as the "checks" block
+            est.fit(frame, observational_rows=obs_rows, progress=progress)
         progress.close()
         info: dict[str, Any] = {
             "source": str(args.data), "n_rows": int(frame.shape[0]), "n_columns": int(frame.shape[1]),
-            "log_transform": bool(args.log_transform), "dropped_columns": drop,
+            "transform": transform, "log_transform": transform == "log", "dropped_columns": drop,
             "label_column": args.label_column, "index_column": args.index_column,
             "fit_seconds": round(time.perf_counter() - t0, 3),
         }  # fmt: skip
@@ -298,6 +311,7 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
         write_labels(tmp / "labels.csv", frame.index, est.labels_, est.predict_proba(frame))
         written = write_result(tmp, est, info, plots=not args.no_plots, extra_files=["labels.csv"])
     _print_summary(est)
+    _print_checks(est)
     names = [*sorted(p.name for p in written), "labels.csv"]
     print(f"wrote {args.out}/ ({', '.join(names)}); dag.csv is the DAG, icpdag.* the I-CPDAG")
     return 0
@@ -312,6 +326,25 @@ def _print_summary(est: Any) -> None:
         tag = "obs" if k == est.observational_component_ else "int"
         print(f"  [{k}] {tag} weight {est.weights_[k]:.3f}  targets: {t}")
     print(f"DAG: {int(est.adjacency_.sum())} arcs; I-CPDAG: {_icpdag_counts(est.icpdag_)}")
+
+
+def _transform_option(args: argparse.Namespace) -> str:
+    if args.log_transform and args.transform not in (None, "log"):
+        raise ValueError(f"--log-transform contradicts --transform {args.transform}; give one")
+    return "log" if args.log_transform else args.transform or "none"
+
+
+def _print_checks(est: Any) -> None:
+    """The diagnostics (causalmix.diagnostics) as a short block: flagged ones with their advice."""
+    checks = est.diagnostics_
+    flagged = [c for c in checks if c.flagged]
+    where = ' (details: result.json "diagnostics", docs/user_guide.md)' if flagged else ""
+    print(f"checks: {len(flagged)} of {len(checks)} flagged{where}")
+    for c in flagged:
+        print(f"  ! {c.name}: {c.message}")
+    passed = [c.name for c in checks if not c.flagged]
+    if passed:
+        print(f"  ok: {', '.join(passed)}")
 
 
 def _icpdag_counts(g: np.ndarray) -> str:

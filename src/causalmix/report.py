@@ -22,7 +22,13 @@ key                        meaning
 ``icpdag``                 ``directed`` and ``undirected`` name pairs of the I-essential graph
 ``files``                  written by :func:`write_result`: each file in the output directory
                            and what it holds (see ``OUTPUT_FILES``)
+``diagnostics``            one object per check of :mod:`causalmix.diagnostics`: ``name``,
+                           ``flagged`` / ``passed`` (booleans), ``value`` and ``threshold``
+                           (numbers, ``null`` where the check does not apply), ``message``
+                           (what was measured and, when flagged, what to do)
 =========================  ===================================================================
+``data.transform`` (``"none"``, ``"log"`` or ``"rank"``) names the transform applied before
+fitting; means and covariances are in the units of the transformed data.
 Adjacency convention everywhere: ``A[i, j] != 0`` iff ``i -> j`` (see :mod:`causalmix.graphs`).
 """
 
@@ -129,7 +135,16 @@ def result_to_dict(estimator: Any, data_info: Mapping[str, Any] | None = None) -
             "directed": [[names[i], names[j]] for i, j in directed],
             "undirected": [[names[i], names[j]] for i, j in undirected],
         },
+        "diagnostics": [_check_to_json(c) for c in getattr(estimator, "diagnostics_", ())],
     }
+
+
+def _check_to_json(check: Any) -> dict[str, Any]:
+    out = check.to_dict()
+    for key in ("value", "threshold"):
+        if out[key] is not None:
+            out[key] = _finite_or_none(out[key])
+    return out
 
 
 def graph_to_dot(
