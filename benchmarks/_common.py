@@ -298,6 +298,20 @@ def make_estimator(method: Method, seed: int):
     raise ValueError(f"no estimator for method base {method.base!r}")
 
 
+def score_estimator(est: Any, truth: Truth) -> dict[str, Any]:
+    """:func:`score` of a fitted ``MixtureUTIGSP``."""
+    return score(
+        adjacency=est.adjacency_,
+        targets=est.targets_,
+        observational=est.observational_component_,
+        means=est.means_,
+        covariances=est.covariances_,
+        weights=est.weights_,
+        truth=truth,
+        labels=np.asarray(est.labels_),
+    )
+
+
 def fit_method(method: Method, X: Any, truth: Truth, seed: int) -> dict[str, Any]:
     """Fit ``method`` on ``X`` (timed) and score it against ``truth``."""
     if method.base == "oracle":
@@ -310,16 +324,7 @@ def fit_method(method: Method, X: Any, truth: Truth, seed: int) -> dict[str, Any
         warnings.simplefilter("ignore", CausalmixWarning)  # recorded as rec["flags"]
         est.fit(X)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    rec = score(
-        adjacency=est.adjacency_,
-        targets=est.targets_,
-        observational=est.observational_component_,
-        means=est.means_,
-        covariances=est.covariances_,
-        weights=est.weights_,
-        truth=truth,
-        labels=est.labels_,
-    )
+    rec = score_estimator(est, truth)
     rec.update(fit_s=wall, cpu_s=cpu, obs_margin=getattr(est, "observational_margin_", None))
     rec["flags"] = [c.name for c in getattr(est, "diagnostics_", ()) if c.flagged]
     return rec
@@ -394,8 +399,21 @@ def worker_init() -> None:
     threadpool_limits(limits=1)
 
 
-def run_task(task: Task, fingerprint: str, use_cache: bool = True) -> dict[str, Any]:
-    """Simulate, fit, score one task; read / write the cache."""
+def run_task(
+    task: Task,
+    fingerprint: str,
+    use_cache: bool = True,
+    *,
+    simulate_fn: Callable[..., Any] | None = None,
+    fit_fn: Callable[..., dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Simulate, fit, score one task; read / write the cache.
+
+    ``simulate_fn(cell, seed)`` and ``fit_fn(method, X, truth, seed)`` default to this module's
+    :func:`simulate` and :func:`fit_method`; a part with its own protocol passes its own.
+    """
+    simulate_fn = simulate if simulate_fn is None else simulate_fn
+    fit_fn = fit_method if fit_fn is None else fit_fn
     path = task.cache_path(fingerprint)
     if use_cache and path.is_file():
         try:
@@ -410,8 +428,8 @@ def run_task(task: Task, fingerprint: str, use_cache: bool = True) -> dict[str, 
         "fingerprint": fingerprint,
     }
     try:
-        sample = simulate(task.cell, task.seed)
-        rec.update(fit_method(task.method, sample.X, Truth.from_sample(sample), task.seed))
+        sample = simulate_fn(task.cell, task.seed)
+        rec.update(fit_fn(task.method, sample.X, Truth.from_sample(sample), task.seed))
         rec["error"] = None
     except Exception as exc:  # a failed fit is a result too (reported, not fatal)
         rec["error"] = f"{type(exc).__name__}: {exc}"

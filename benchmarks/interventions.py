@@ -235,32 +235,8 @@ def fit(method: C.Method, X: np.ndarray, truth: C.Truth, seed: int) -> dict[str,
 
 
 def run_task(task: C.Task, fingerprint: str, use_cache: bool = True) -> dict[str, Any]:
-    """Simulate, fit, score one (cell, method, seed); cached like every other part."""
-    import json
-    import traceback
-
-    path = task.cache_path(fingerprint)
-    if use_cache and path.is_file():
-        try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError:
-            pass
-    rec: dict[str, Any] = {
-        "part": task.part,
-        **task.cell.as_dict(),
-        "method": task.method.name,
-        "seed": task.seed,
-        "fingerprint": fingerprint,
-    }
-    try:
-        sample = simulate(task.cell, task.seed)
-        rec.update(fit(task.method, sample.X, C.Truth.from_sample(sample), task.seed))
-        rec["error"] = None
-    except Exception as exc:  # a failed fit is a result too (reported, not fatal)
-        rec["error"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=6)
-    C.write_json(path, rec)
-    return rec
+    """:func:`benchmarks._common.run_task` with this part's simulator and methods."""
+    return C.run_task(task, fingerprint, use_cache, simulate_fn=simulate, fit_fn=fit)
 
 
 def build_tasks(cfg: dict[str, Any], methods: list[C.Method]) -> list[C.Task]:

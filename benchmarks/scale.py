@@ -45,19 +45,6 @@ def simulate(p: int, log2n: int, seed: int):
     return sample_mixture(sem, ivs, 2**log2n, random_state=np.random.default_rng([seed, log2n]))
 
 
-def _score(est, truth) -> dict:
-    return C.score(
-        adjacency=est.adjacency_,
-        targets=est.targets_,
-        observational=est.observational_component_,
-        means=est.means_,
-        covariances=est.covariances_,
-        weights=est.weights_,
-        truth=truth,
-        labels=np.asarray(est.labels_),
-    )
-
-
 def run_one(kind: str, p: int, log2n: int, seed: int) -> dict:
     """One run in this process (called in a fresh child process)."""
     from threadpoolctl import threadpool_limits
@@ -72,7 +59,7 @@ def run_one(kind: str, p: int, log2n: int, seed: int) -> dict:
         w0, c0 = time.perf_counter(), time.process_time()
         est = MixtureUTIGSP(random_state=seed).fit(sample.X)
         rec.update(fit_s=time.perf_counter() - w0, cpu_s=time.process_time() - c0)
-        rec.update(_score(est, truth))
+        rec.update(C.score_estimator(est, truth))
         rec["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
         oracle = C.fit_method(C.ORACLE, sample.X, truth, seed)
         rec.update(oracle_shd=oracle["shd"], oracle_s=oracle["fit_s"])

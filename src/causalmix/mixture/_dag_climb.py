@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from causalmix.mixture._mechanism_em import group_merges
+
 __all__: list[str] = []
 
 
@@ -32,19 +34,6 @@ def _reaches(A: np.ndarray, start: int, goal: int) -> bool:
                 seen[w] = True
                 stack.append(int(w))
     return False
-
-
-def _merges(groups_j: np.ndarray) -> list[np.ndarray]:
-    """The grouping itself and every grouping one merge of two groups away."""
-    out = [groups_j]
-    n_groups = int(groups_j.max()) + 1
-    for a in range(n_groups):
-        for b in range(a + 1, n_groups):
-            new = groups_j.copy()
-            new[new == b] = a
-            new[new > b] -= 1
-            out.append(new)
-    return out
 
 
 def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndarray,
@@ -67,7 +56,7 @@ def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndar
         key = (j, P.tobytes(), groups[j].tobytes())
         if key not in cache:
             best = (-np.inf, groups[j])
-            for cand in _merges(groups[j]):
+            for cand in [groups[j], *group_merges(groups[j])]:
                 n_groups = int(cand.max()) + 1
                 q = 0.0
                 for g in range(n_groups):

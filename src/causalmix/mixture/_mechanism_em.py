@@ -15,12 +15,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix.mixture._gaussian import _logsumexp_t as logsumexp_t
+
 __all__ = [
     "MechanismModel",
     "MechanismState",
     "bic_of",
     "canonical",
     "e_step",
+    "group_merges",
     "logsumexp_t",
     "m_step",
     "n_parameters",
@@ -111,9 +114,17 @@ def canonical(labels: np.ndarray) -> np.ndarray:
     return order[inv].astype(np.int64)
 
 
-def logsumexp_t(L: np.ndarray) -> np.ndarray:
-    top = L.max(axis=0)
-    return np.log(np.exp(L - top).sum(axis=0)) + top
+def group_merges(groups_j: np.ndarray) -> list[np.ndarray]:
+    """Every grouping of one node one merge of two groups away (canonical labels)."""
+    out = []
+    n_groups = int(groups_j.max()) + 1
+    for a in range(n_groups):
+        for b in range(a + 1, n_groups):
+            new = groups_j.copy()
+            new[new == b] = a
+            new[new > b] -= 1
+            out.append(new)
+    return out
 
 
 def n_parameters(model: MechanismModel, groups: np.ndarray) -> int:

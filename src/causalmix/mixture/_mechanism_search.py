@@ -19,6 +19,7 @@ from causalmix.mixture._mechanism_em import (
     bic_of,
     canonical,
     e_step,
+    group_merges,
     logsumexp_t,
     m_step,
     run_em,
@@ -31,20 +32,14 @@ __all__ = ["SearchFit", "search", "select_components", "target_groups"]
 def move_candidates(groups_j: np.ndarray) -> list[np.ndarray]:
     """All groupings of one node one move away: merge two groups, or move one component."""
     n_groups = int(groups_j.max()) + 1
-    out = []
-    for a in range(n_groups):
-        for b in range(a + 1, n_groups):
-            new = groups_j.copy()
-            new[new == b] = a
-            out.append(canonical(new))
+    out = group_merges(groups_j)
     for c in range(groups_j.size):
         alone = np.sum(groups_j == groups_j[c]) == 1
+        # another existing group, or (unless c is alone already) a group of its own
         for g in range(n_groups + (0 if alone else 1)):
-            if g == groups_j[c]:
-                continue
-            new = groups_j.copy()
-            new[c] = g
-            if not alone or g != n_groups:
+            if g != groups_j[c]:
+                new = groups_j.copy()
+                new[c] = g
                 out.append(canonical(new))
     seen, unique = set(), []
     for new in out:
