@@ -168,9 +168,10 @@ def _build_parser() -> argparse.ArgumentParser:
                          "variable) and write into --out: result.json, dag.csv (the DAG), "
                          "icpdag.csv/.graphml/.dot (the I-CPDAG), labels.csv (component of each "
                          "row) and PNG figures. See docs/user_guide.md.")  # fmt: skip
-    fit.add_argument("data", type=Path,
-                     help="CSV (separator , ; or tab), TSV or Parquet file with a header row; "
-                          "Parquet needs pip install 'causalmix[parquet]'")  # fmt: skip
+    fit.add_argument("data", type=Path, nargs="+",
+                     help="CSV (separator , ; or tab), TSV or Parquet file with a header row, or "
+                          "a directory / quoted glob / list of Parquet files read chunk-wise with "
+                          "dask (pip install 'causalmix[dask]'; docs/scale.md)")  # fmt: skip
     fit.add_argument("--label-column", default=None,
                      help="column of known setting labels: excluded from the variables, used to "
                           "report agreement (ARI) and with --observational-label")  # fmt: skip
@@ -261,6 +262,8 @@ def _estimator(args: argparse.Namespace) -> Any:
 
 
 def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
+    from causalmix._cli_dataset import fit_dataset
+    from causalmix._parquet_dataset import is_dataset
     from causalmix.io import atomic_output_dir, read_table
     from causalmix.report import write_labels, write_result
 
@@ -272,9 +275,13 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
     if index_column is not None and index_column.isdigit():
         index_column = int(index_column)
     est = _estimator(args)  # bad options fail before the file is read
+    if is_dataset(args.data):  # a directory, glob or several Parquet files: dask (issue #14)
+        with atomic_output_dir(args.out, force=args.force) as tmp:
+            written = fit_dataset(args, est, drop, transform, progress, tmp)
+        return _finish(args, est, written)
     with atomic_output_dir(args.out, force=args.force) as tmp:  # reserved before the long fit
         frame, labels = read_table(
-            args.data, label_column=args.label_column, drop_columns=drop,
+            args.data[0], label_column=args.label_column, drop_columns=drop,
             index_column=index_column, header=not args.no_header, decimal=args.decimal,
             encoding=args.encoding, log_transform=transform == "log",
         )  # fmt: skip
@@ -297,7 +304,7 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
             est.fit(frame, observational_rows=obs_rows, progress=progress)
         progress.close()
         info: dict[str, Any] = {
-            "source": str(args.data), "n_rows": int(frame.shape[0]), "n_columns": int(frame.shape[1]),
+            "source": str(args.data[0]), "n_rows": int(frame.shape[0]), "n_columns": int(frame.shape[1]),
             "transform": transform, "log_transform": transform == "log", "dropped_columns": drop,
             "label_column": args.label_column, "index_column": args.index_column,
             "fit_seconds": round(time.perf_counter() - t0, 3),
@@ -310,6 +317,10 @@ def _cmd_fit(args: argparse.Namespace, progress: Progress) -> int:
             )
         write_labels(tmp / "labels.csv", frame.index, est.labels_, est.predict_proba(frame))
         written = write_result(tmp, est, info, plots=not args.no_plots, extra_files=["labels.csv"])
+    return _finish(args, est, written)
+
+
+def _finish(args: argparse.Namespace, est: Any, written: list[Path]) -> int:
     _print_summary(est)
     _print_checks(est)
     names = [*sorted(p.name for p in written), "labels.csv"]

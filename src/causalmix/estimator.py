@@ -282,9 +282,9 @@ class MixtureUTIGSP(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, pandas.DataFrame or dask.array of shape (N, p)
-            Unlabeled rows; a DataFrame's column names become node names. Above 2^17 rows, or
-            for a ``dask.array`` (extra ``causalmix[dask]``), the mixture is chosen on a sample of
+        X : array-like, pandas.DataFrame, dask.array or dask DataFrame of shape (N, p)
+            Unlabeled rows; a (dask) DataFrame's column names become node names. Above 2^17 rows,
+            or for dask input (extra ``causalmix[dask]``), the mixture is chosen on a sample of
             2^17 rows and refined, and the statistics computed, on all rows block by block
             (:mod:`causalmix.mixture.large`); ``labels_`` is then lazy for a dask array.
         y : None
@@ -321,7 +321,7 @@ class MixtureUTIGSP(BaseEstimator):
         )
 
         progress = progress or _no_progress
-        if large.is_dask_array(X):
+        if large.is_dask_input(X):
             X = large.check_fit_input(self, X)
         else:
             X = self._validate_X(X, reset=True)

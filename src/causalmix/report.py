@@ -82,11 +82,20 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if math.isfinite(float(x)) else None
 
 
+def _label_counts(labels: Any, K: int) -> np.ndarray:
+    """Rows per component; a lazy dask ``labels_`` (dask input) is counted in one pass."""
+    if hasattr(labels, "compute"):
+        import dask.array as da
+
+        return np.asarray(da.bincount(labels, minlength=K).compute())
+    return np.bincount(labels, minlength=K)
+
+
 def result_to_dict(estimator: Any, data_info: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The JSON-serialisable description of a fitted estimator (see the module docstring)."""
     names = [str(n) for n in estimator.node_names_]
     K = int(estimator.n_components_)
-    counts = np.bincount(estimator.labels_, minlength=K)
+    counts = _label_counts(estimator.labels_, K)
     directed, undirected = edges(estimator.icpdag_)
     params = {k: (v if isinstance(v, str | int | float | bool | type(None)) else repr(v))
               for k, v in estimator.get_params().items()}  # fmt: skip

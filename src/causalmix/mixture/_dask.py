@@ -27,6 +27,22 @@ def is_dask_array(X: object) -> bool:
     return type(X).__module__.startswith("dask.array") and hasattr(X, "to_delayed")
 
 
+def is_dask_frame(X: object) -> bool:
+    """Whether ``X`` is a ``dask.dataframe.DataFrame`` (without importing dask)."""
+    return type(X).__module__.startswith("dask.dataframe") and hasattr(X, "to_dask_array")
+
+
+def frame_to_array(frame: object) -> tuple[object, list[str]]:
+    """(float64 dask array with known row chunks of ``DEFAULT_CHUNK`` rows, column names).
+
+    Computing the chunk lengths is one pass over the partitions (no rows are kept).
+    """
+    require()
+    names = [str(c) for c in frame.columns]
+    X = frame.to_dask_array(lengths=True).astype(np.float64)
+    return X.rechunk({0: _chunked.DEFAULT_CHUNK, 1: -1}), names
+
+
 def require() -> object:
     """Import ``dask.array``, or raise ImportError naming the extra."""
     try:

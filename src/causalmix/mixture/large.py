@@ -32,13 +32,26 @@ from causalmix.mixture._gaussian import _Params
 from causalmix.mixture.em import GaussianMixtureFit, _to_fit
 from causalmix.stats.suffstats import SufficientStatistics
 
-__all__ = ["IN_MEMORY_ROWS", "MixtureSummary", "fit_fixed", "is_dask_array", "refine", "summarise"]
+__all__ = [
+    "IN_MEMORY_ROWS",
+    "MixtureSummary",
+    "fit_fixed",
+    "is_dask_array",
+    "is_dask_input",
+    "refine",
+    "summarise",
+]
 
 logger = logging.getLogger(__name__)
 
 IN_MEMORY_ROWS = 2**17  # above this many rows the pipeline takes the block-wise path
 
 is_dask_array = _dask.is_dask_array
+
+
+def is_dask_input(X: object) -> bool:
+    """Whether ``X`` is a ``dask.array`` or a ``dask.dataframe.DataFrame`` (the dask path)."""
+    return _dask.is_dask_array(X) or _dask.is_dask_frame(X)
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,8 +83,8 @@ def _mapper(X: object, chunk_size: int | None):
 
 
 def sample_rows(X: object, size: int, rng: np.random.Generator) -> np.ndarray:
-    """``size`` distinct rows drawn at random, in their original order, as an in-memory array."""
-    idx = np.sort(rng.choice(X.shape[0], size=size, replace=False))
+    """``min(size, N)`` distinct rows drawn at random, in their original order, in memory."""
+    idx = np.sort(rng.choice(X.shape[0], size=min(size, X.shape[0]), replace=False))
     if _dask.is_dask_array(X):
         return _dask.take_rows(X, idx)
     return X[idx]
@@ -153,15 +166,20 @@ def summarise(
 
 
 def check_fit_input(estimator: object, X: object) -> object:
-    """Validate a dask array for ``MixtureUTIGSP.fit`` and set the estimator's input attributes.
+    """Validate a dask array or DataFrame for ``MixtureUTIGSP.fit``; set the input attributes.
 
-    Sets ``n_features_in_`` and ``node_names_`` (``X0 .. X{p-1}``), and removes a stale
+    A ``dask.dataframe.DataFrame`` becomes a dask array with known chunk lengths, cut into
+    blocks of 16384 rows (``_chunked.DEFAULT_CHUNK``); its column names become the node names.
+    Sets ``n_features_in_`` and ``node_names_`` (else ``X0 .. X{p-1}``), and removes a stale
     ``feature_names_in_``.
     """
+    names = None
+    if _dask.is_dask_frame(X):
+        X, names = _dask.frame_to_array(X)
     X = _dask.check_matrix(X)
     p = X.shape[1]
     estimator.n_features_in_ = p
-    estimator.node_names_ = [f"X{i}" for i in range(p)]
+    estimator.node_names_ = names or [f"X{i}" for i in range(p)]
     if hasattr(estimator, "feature_names_in_"):
         del estimator.feature_names_in_
     return X
