@@ -10,7 +10,9 @@ import pytest
 from causalmix import MixtureUTIGSP, StabilityResult, stability
 from causalmix.graphs import dag_to_icpdag
 from causalmix.metrics import match_components
+from causalmix.preprocessing import ColumnScaler
 from causalmix.simulate import LinearGaussianSEM, paper_interventions, sample_mixture
+from causalmix.stability import _unit_free
 
 
 def _result(directed, undirected, targets=((0.0, 0.0, 0.0), (0.95, 0.5, 0.0))) -> StabilityResult:
@@ -99,6 +101,26 @@ def test_estimator_checks_n_resamples():
     X = np.random.default_rng(0).normal(size=(100, 2))
     with pytest.raises(ValueError, match="n_resamples must be an integer >= 0, got -1"):
         MixtureUTIGSP(n_resamples=-1).fit(X)
+
+
+def test_components_are_matched_in_standardised_units():
+    # columns of scale 1 and 1000; reference components A = (0, 0) and B = (1, 500). A refit's
+    # estimates are 0.05 off in the small column and 0.4 scale units (400) off in the big one.
+    # Standardised, e0 is closest to A (0.45 against 1.05) and e1 to B; in the data's units the
+    # big column alone decides and swaps them.
+    unit = (np.array([0.0, 0.0]), np.array([1.0, 1000.0]))
+    ref = (np.array([[0.0, 0.0], [1.0, 500.0]]), np.stack([np.diag([1.0, 1e6])] * 2))
+    est = (np.array([[0.05, 400.0], [1.05, 100.0]]), ref[1].copy())
+    raw = match_components(*est, *ref)
+    z = match_components(*_unit_free(*est, unit), *_unit_free(*ref, unit))
+    np.testing.assert_array_equal(z.est_to_true, [0, 1])
+    np.testing.assert_array_equal(raw.est_to_true, [1, 0])  # what the data's units would do
+    # standardising is the inverse of the scaler's map back to the data's units
+    scaler = ColumnScaler(location=np.array([5.0, -2.0]), scale=unit[1], method=("iqr", "iqr"))
+    means, covs = _unit_free(scaler.inverse_means(ref[0]), scaler.inverse_covariances(ref[1]),
+                             (scaler.location, scaler.scale))  # fmt: skip
+    np.testing.assert_allclose(means, ref[0], atol=1e-12)  # float rounding of x * 1000 - 2
+    np.testing.assert_allclose(covs, ref[1], rtol=1e-12)
 
 
 # ------------------------------------------------------------------ refits on simulated data
@@ -200,3 +222,18 @@ def test_bootstrap_resamples_all_rows(simulated):
     res = stability(simulated.X[:2048], n_resamples=2, bootstrap=True, random_state=0)
     assert res.bootstrap and res.fraction == 1.0
     assert res.n_components.shape == (2,)
+
+
+@pytest.mark.slow
+def test_refits_skip_the_checks_and_nothing_else(simulated):
+    # the checks run last in fit (their draws from the Generator come after every claim), so a
+    # refit without them makes the same claims as with them
+    full = MixtureUTIGSP(random_state=0).fit(simulated.X[:2048])
+    quiet = MixtureUTIGSP(random_state=0)
+    quiet._diagnose = False
+    quiet.fit(simulated.X[:2048])
+    assert quiet.diagnostics_ == () and len(full.diagnostics_) > 0
+    np.testing.assert_array_equal(quiet.icpdag_, full.icpdag_)
+    np.testing.assert_array_equal(quiet.means_, full.means_)
+    assert quiet.targets_ == full.targets_
+    assert quiet.observational_component_ == full.observational_component_

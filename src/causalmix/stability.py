@@ -10,9 +10,9 @@ replacement, ``fraction`` of them; or bootstrap samples) and reports, for the fi
   j``, both entries set for an undirected edge);
 - for every reference component, the frequency with which each node is one of its targets and with
   which it is the observational component; the components of each refit are matched to the
-  reference ones by the Hungarian assignment on their means and covariances
-  (:func:`causalmix.metrics.match_components`); a reference component left unmatched in a refit
-  counts as absent (no target, not observational).
+  reference ones by the Hungarian assignment on their means and covariances in the reference's
+  standardised units (:func:`causalmix.metrics.match_components`); a reference component left
+  unmatched in a refit counts as absent (no target, not observational).
 
 A frequency is a resampling frequency, not a posterior probability: it says how reproducible a
 claim is under perturbation of the data (stability selection, [1]_ [2]_).
@@ -337,12 +337,14 @@ def resample_fit(
         template.set_params(n_resamples=0, n_jobs=None)
     ref_means = np.asarray(reference.means_)
     ref_covs = np.asarray(reference.covariances_)
+    scaler = getattr(reference, "scaler_", None)  # match in its units (see _unit_free)
+    ones = np.ones(X.shape[1])
+    unit = (ones - 1, ones) if scaler is None else (scaler.location, scaler.scale)
+    ref_z = _unit_free(ref_means, ref_covs, unit)
     children = random_state.spawn(n_resamples)
     progress = progress or (lambda stage, done, total: None)
     progress(PROGRESS_STAGE, 0, n_resamples)
-    jobs = (
-        delayed(_refit)(X, template, child, m, bootstrap, ref_means, ref_covs) for child in children
-    )
+    jobs = (delayed(_refit)(X, template, child, m, bootstrap, ref_z, unit) for child in children)
     records = []
     for record in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records.append(record)
@@ -376,10 +378,13 @@ def _refit(
     rng: np.random.Generator,
     m: int,
     bootstrap: bool,
-    ref_means: np.ndarray,
-    ref_covs: np.ndarray,
+    ref_z: tuple[np.ndarray, np.ndarray],
+    unit: tuple[np.ndarray, np.ndarray],
 ) -> dict[str, Any]:
-    """One refit on a resample; returns its claims as indicator arrays aligned to the reference."""
+    """One refit on a resample; its claims as indicator arrays aligned to the reference.
+
+    ``ref_z``: the reference's means and covariances in the standardised ``unit``.
+    """
     from sklearn.base import clone
     from threadpoolctl import threadpool_limits
 
@@ -391,14 +396,15 @@ def _refit(
         else rng.choice(X.shape[0], m, replace=False)
     )
     est = clone(template).set_params(random_state=rng)
+    est._diagnose = False  # checks come last in fit: skipping them changes no claim
     with threadpool_limits(limits=1), warnings.catch_warnings():
         # no BLAS oversubscription (same arithmetic for any n_jobs); a refit's diagnostics are
         # not the user's result, so its CausalmixWarnings are not shown
         warnings.simplefilter("ignore", CausalmixWarning)
         est.fit(X[np.sort(rows)])
     A = np.asarray(est.icpdag_) != 0
-    matching = match_components(est.means_, est.covariances_, ref_means, ref_covs)
-    K_ref, p = ref_means.shape
+    matching = match_components(*_unit_free(est.means_, est.covariances_, unit), *ref_z)
+    K_ref, p = ref_z[0].shape
     targets = np.zeros((K_ref, p), dtype=bool)
     observational = np.zeros(K_ref, dtype=bool)
     for e, k in enumerate(matching.est_to_true):
@@ -413,3 +419,15 @@ def _refit(
         "observational": observational,
         "matched": matching.true_to_est >= 0,
     }
+
+
+def _unit_free(means: Any, covs: Any, unit: tuple[np.ndarray, np.ndarray]) -> tuple[Any, Any]:
+    """Means and covariances in the reference's standardised units ``(x - location) / scale``.
+
+    The matching sums absolute parameter differences over columns: in the data's units the columns
+    with the largest values (Sachs: concentrations in the thousands next to ones below 1) would
+    decide it alone; standardised, every column counts alike, whatever the units.
+    """
+    location, scale = unit
+    covs = np.asarray(covs) / np.multiply.outer(scale, scale)
+    return (np.asarray(means) - location) / scale, covs
