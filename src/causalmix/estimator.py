@@ -170,8 +170,8 @@ class MixtureUTIGSP(BaseEstimator):
     original units.
     """
 
-    #: False on the refits of :func:`causalmix.stability`: their checks are never shown, and the
-    #: extra (K + 1)-component fit of ``components_at_cap`` costs a fifth of a refit
+    #: False on the fits of :func:`causalmix.stability`: their checks are not part of its result,
+    #: and the extra (K + 1)-component fit of ``components_at_cap`` can cost more than the fit
     _diagnose: bool = True
 
     def __init__(
