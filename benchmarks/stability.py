@@ -15,7 +15,8 @@ for comparison. Grid: do-interventions (value 1, the paper's) and mean shifts (+
 targets "all" for p = 6, 10 and "half" for p = 15, N = 2^13 and 2^16, random node orders.
 
     nice .venv/bin/python benchmarks/stability.py --quick            # p = 6, minutes
-    nice .venv/bin/python benchmarks/stability.py --full --jobs 2     # the grid + Sachs
+    nice .venv/bin/python benchmarks/stability.py --full --jobs 2     # the grid
+    nice .venv/bin/python benchmarks/stability.py --sachs             # Sachs, 3 x 51 fits
     flock /work/bench.lock nice -n 5 .venv/bin/python benchmarks/stability.py --timing
 """
 
@@ -41,9 +42,9 @@ KINDS = {"do": {"kind": "do", "mean": 1.0}, "shift": {"kind": "shift", "mean": 2
 # only at p = 6 ((10, 2^16) and (15, 2^14) took 3-7 min per run at 20 resamples)
 FULL_CELLS = ((6, 13), (6, 16), (10, 13), (15, 13))
 FULL = {"seeds": 5, "log2n": (13, 16), "p": (6, 10, 15), "kinds": ("do", "shift"),
-        "resamples": 20, "sachs_resamples": 50, "sachs": True}  # fmt: skip
+        "resamples": 20}  # fmt: skip
 QUICK = {"seeds": 2, "log2n": (13,), "p": (6,), "kinds": ("do", "shift"),
-         "resamples": 10, "sachs_resamples": 10, "sachs": False}  # fmt: skip
+         "resamples": 10}  # fmt: skip
 TIMING = {"p": 8, "log2n": 16, "resamples": 50, "n_jobs": 2}
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 
@@ -53,16 +54,16 @@ class StabTask:
     cell: C.Cell | None  # None: Sachs
     seed: int
     resamples: int
-    log: bool = False
+    transform: str = "none"  # Sachs only: causalmix.transforms ("none", "log", "rank")
     part: str = NAME
 
     def cache_path(self, fingerprint: str):
-        what = "sachs-log" if self.log else "sachs" if self.cell is None else self.cell.key()
+        what = f"sachs-{self.transform}" if self.cell is None else self.cell.key()
         ident = f"stability|{what}|{self.seed}|{self.resamples}|{fingerprint}"
         return C.CACHE_DIR / NAME / (hashlib.sha256(ident.encode()).hexdigest()[:20] + ".json")
 
     def label(self) -> str:
-        what = f"sachs log={self.log}" if self.cell is None else self.cell.key()
+        what = f"sachs {self.transform}" if self.cell is None else self.cell.key()
         return f"{what} seed={self.seed}"
 
 
@@ -122,14 +123,15 @@ def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> d
     rec: dict[str, Any] = {"seed": task.seed, "resamples": task.resamples,
                            "fingerprint": fingerprint}  # fmt: skip
     if task.cell is None:
-        rec.update(setting="sachs-log" if task.log else "sachs", kind="sachs", p=11)
+        rec.update(setting=f"sachs-{task.transform}", kind="sachs", p=11,
+                   transform=task.transform)  # fmt: skip
     else:
         rec.update(setting=task.cell.kind, **task.cell.as_dict())
     try:
         if task.cell is None:
             from sachs import load
 
-            data, truth = load(task.log)
+            data, truth = load(task.transform)
             X = data.X
         else:
             sample = C.simulate(task.cell, task.seed)
@@ -219,14 +221,21 @@ def timing() -> dict[str, Any]:
     from joblib.externals.loky import get_reusable_executor
 
     from causalmix import MixtureUTIGSP, stability
+    from causalmix.stability import PROGRESS_STAGE
 
     cell = _cell("do", TIMING["p"], TIMING["log2n"])
     X = C.simulate(cell, 0).X
     load_before = os.getloadavg()
     children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    marks: dict[int, float] = {}  # resamples done -> seconds (0: the fit on all rows is done)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage == PROGRESS_STAGE:
+            marks.setdefault(done, time.perf_counter() - t0)
+
     t0, c0 = time.perf_counter(), time.process_time()
     res = stability(X, MixtureUTIGSP(), n_resamples=TIMING["resamples"],
-                    n_jobs=TIMING["n_jobs"], random_state=0)  # fmt: skip
+                    n_jobs=TIMING["n_jobs"], random_state=0, progress=progress)  # fmt: skip
     seconds = time.perf_counter() - t0
     get_reusable_executor().shutdown(wait=True)  # reap the workers: their CPU time is counted
     children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -236,6 +245,7 @@ def timing() -> dict[str, Any]:
         + sum(getattr(children1, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime"))
     )
     return {**TIMING, "cell": cell.key(), "seconds": seconds, "cpu_seconds": cpu,
+            "reference_seconds": marks.get(0), "first_refit_seconds": marks.get(1),
             "load_avg_before": load_before, "load_avg": os.getloadavg(),
             "k_frequencies": res.k_frequencies, "header": C.run_header()}  # fmt: skip
 
@@ -245,7 +255,7 @@ def _pct(x: Any) -> str:
     return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
 
 
-def markdown(summary, records, cfg, header, timed) -> str:
+def markdown(summary, records, cfg, header, timed, sachs) -> str:
     from causalmix import MixtureUTIGSP
 
     out = [
@@ -256,8 +266,8 @@ def markdown(summary, records, cfg, header, timed) -> str:
         f"`causalmix.stability` with `MixtureUTIGSP()` (parameters "
         f"`{json.dumps(MixtureUTIGSP().get_params(), sort_keys=True, default=str)}`), "
         f"half-size subsamples; {cfg['resamples']} resamples per simulated run (so ≥ 0.9 means "
-        f"≥ {int(np.ceil(THRESHOLD * cfg['resamples']))} of them), {cfg['sachs_resamples']} on "
-        f"Sachs; {cfg['seeds']} seeds per cell. Grid: do-interventions (value 1) and mean shifts "
+        f"≥ {int(np.ceil(THRESHOLD * cfg['resamples']))} of them); "
+        f"{cfg['seeds']} seeds per cell. Grid: do-interventions (value 1) and mean shifts "
         "(+2, parents kept) on every node (p = 6, 10) or on ⌊p/2⌋ nodes (p = 15), N = "
         + ", ".join(C.pow2(2**e) for e in cfg["log2n"])
         + ", p = "
@@ -290,11 +300,7 @@ def markdown(summary, records, cfg, header, timed) -> str:
             f"{_pct(t['point_precision'])} / {_pct(t['point_recall'])}",
             C.fmt_time(s["seconds_med"]),
         ])  # fmt: skip
-    sachs = ("Sachs rows: against the 18-edge consensus graph (a literature graph, itself "
-             "uncertain) and the five experiments' targets." if cfg["sachs"] else
-             "**Sachs was not run** in this run (`--no-sachs`: its 2 × 51 fits at p = 11 did not "
-             "finish in the time the shared machine allowed); run the script without it.")  # fmt: skip
-    out += [C.md_table(headers, rows), "", "(n) = number of claims kept. " + sachs, ""]
+    out += [C.md_table(headers, rows), "", "(n) = number of claims kept. ", ""]
     pooled = next((s for s in summary if s["setting"] == "all simulated"), None)
     if pooled:
         out += ["Reliability (all simulated runs pooled): fraction of claims that are true, by "
@@ -314,27 +320,68 @@ def markdown(summary, records, cfg, header, timed) -> str:
             f"{C.pow2(2 ** timed['log2n'])} (do-interventions on every node), `n_jobs="
             f"{timed['n_jobs']}`: **{timed['seconds']:.1f} s** wall (goal ≤ 60 s) for "
             f"{timed['cpu_seconds']:.1f} CPU seconds (main process + workers, so ≥ "
-            f"{timed['cpu_seconds'] / 2:.1f} s on two idle cores), run {h['date_utc']} at commit "
+            f"{timed['cpu_seconds'] / 2:.1f} s on two idle cores; "
+            + (
+                f"the fit on all rows took {timed['reference_seconds']:.1f} s, the first refit "
+                f"was back at {timed['first_refit_seconds']:.1f} s"
+                if timed.get("reference_seconds") is not None
+                else "no split recorded"
+            )
+            + f"), run {h['date_utc']} at commit "
             f"`{h['commit'][:10]}` under `flock /work/bench.lock`; 1-minute load average "
             f"{timed['load_avg_before'][0]:.1f} before, {timed['load_avg'][0]:.1f} after (the 2 "
             "cores are shared with other jobs). Reproduce: `flock /work/bench.lock nice -n 5 "
             ".venv/bin/python benchmarks/stability.py --timing`.",
             "",
         ]
+    if sachs:
+        import stability_sachs
+
+        out += [stability_sachs.markdown(sachs), ""]
+    else:
+        out += ["**Sachs**: not run (`benchmarks/stability.py --sachs`, needs "
+                "`../shared/data/sachs.csv`).", ""]  # fmt: skip
     out.append(C.errors_note(records))
     return "\n".join(out)
+
+
+def _saved(name: str) -> dict[str, Any] | None:
+    path = C.OUT_DIR / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def render() -> None:
+    """Rewrite ``stability.md`` from the saved grid, timing and Sachs results."""
+    import stability_sachs
+
+    grid = _saved(NAME)
+    if grid is None:
+        print(f"no {NAME}.json yet: run the grid to write {NAME}.md")
+        return
+    md = markdown(grid["summary"], grid["records"], grid["config"], grid["header"],
+                  _saved(f"{NAME}_timing"), _saved(stability_sachs.NAME))  # fmt: skip
+    path = C.OUT_DIR / f"{NAME}.md"
+    path.write_text(md.rstrip() + "\n")
+    print("wrote", path.relative_to(C.REPO))
 
 
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
-    ap.add_argument("--no-sachs", action="store_true", help="skip the Sachs runs")
+    ap.add_argument("--sachs", action="store_true", help="only the Sachs runs")
     args = ap.parse_args(argv)
-    timing_path = C.OUT_DIR / f"{NAME}_timing.json"
     if args.timing:
         timed = timing()
-        C.write_json(timing_path, timed)
-        print(f"{timed['resamples']} resamples: {timed['seconds']:.1f} s; wrote {timing_path}")
+        path = C.OUT_DIR / f"{NAME}_timing.json"
+        C.write_json(path, timed)
+        print(f"{timed['resamples']} resamples: {timed['seconds']:.1f} s; wrote {path}")
+        render()
+        return 0
+    if args.sachs:
+        import stability_sachs
+
+        stability_sachs.run(run_stab_task, StabTask, jobs=args.jobs, use_cache=not args.fresh)
+        render()
         return 0
     cfg = C.grid_config(args, QUICK, FULL)
     if cfg["grid"] == "full":
@@ -344,18 +391,16 @@ def main(argv=None) -> int:
     cfg["cells"] = cells
     tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"])
              for seed in range(cfg["seeds"]) for p, e in cells for kind in cfg["kinds"]]  # fmt: skip
-    cfg["sachs"] = cfg["sachs"] and not args.no_sachs
-    if cfg["sachs"]:
-        tasks += [StabTask(None, 0, cfg["sachs_resamples"], log=log) for log in (False, True)]
     print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_stab_task)
     header = C.run_header()
     summary = summarize(records)
-    timed = json.loads(timing_path.read_text()) if timing_path.is_file() else None
-    md = markdown(summary, records, cfg, header, timed)
+    md = markdown(
+        summary, records, cfg, header, _saved(f"{NAME}_timing"), _saved("stability_sachs")
+    )
     per_claim = ("adj_", "dir_", "tgt_", "true_target_freq", "ref_")  # in the cache, not committed
     slim = [{k: v for k, v in r.items() if not k.startswith(per_claim)} for r in records]
-    paths = C.write_outputs(NAME, header, cfg, slim, summary, md, extra={"timing": timed})
+    paths = C.write_outputs(NAME, header, cfg, slim, summary, md)
     C.finish(paths, header)
     return 0
 
