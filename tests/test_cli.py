@@ -205,3 +205,16 @@ def test_dot_output_marks_targets(simulated, tmp_path):
     n_targeted = len({v for c in result["components"] for v in c["target_indices"]})
     assert dot.count("fillcolor=orange") == n_targeted
     assert dot.startswith("digraph")
+
+
+def test_refine_option_reaches_the_estimator(tmp_path):
+    from causalmix.cli import _build_parser, _estimator
+
+    def build(*extra):
+        return _estimator(
+            _build_parser().parse_args(["fit", "x.csv", "--out", str(tmp_path), *extra])
+        )
+
+    assert build("--refine", "mechanisms").refine == "mechanisms"
+    assert build("--refine", "none").refine == "none"
+    assert build("--mode", "paper").refine == "none"  # the published procedure never refines

@@ -98,6 +98,10 @@ def _build_parser() -> argparse.ArgumentParser:
             default=1e-3,
             help="significance level of the invariance test (default 1e-3)",
         )
+        g.add_argument("--refine", choices=("none", "mechanisms"), default=None,
+                       help="'mechanisms': structural EM on a mixture whose components share the "
+                            "SEM's mechanisms except at their targets, for overlapping (hard, "
+                            "soft, shift) interventions (default: the estimator's)")  # fmt: skip
         g.add_argument("--n-runs", type=int, default=5, help="UT-IGSP restarts (default 5)")
         g.add_argument("--depth", type=int, default=4, help="UT-IGSP search depth (default 4)")
         g.add_argument(
@@ -243,6 +247,8 @@ def _estimator(args: argparse.Namespace) -> Any:
         kwargs["criterion"] = args.criterion
     if getattr(args, "reg_covar", None) is not None:
         kwargs["reg_covar"] = args.reg_covar
+    if getattr(args, "refine", None) is not None:
+        kwargs["refine"] = args.refine
     if getattr(args, "stability", 0):
         if args.stability < 0:
             raise ValueError(

@@ -18,6 +18,8 @@ import numpy as np
 from causalmix.mixture._gaussian import _logsumexp_t as logsumexp_t
 
 __all__ = [
+    "LOG_2PI",
+    "RIDGE",
     "MechanismModel",
     "MechanismState",
     "bic_of",

@@ -3,8 +3,8 @@
 Moves at one node (merge two groups, move one component to another group or a group of its own)
 are ranked by the change of the expected complete-data log-likelihood and accepted only when the
 mixture's BIC, with the moved mechanisms refitted and the rows' likelihood recomputed exactly,
-improves. Components are added by splitting one component at one node (a weighted two-Gaussian
-fit to the node's residuals proposes where) and deleted while the BIC improves.
+improves. Components are added by splitting one component at one node (a local two-mechanism
+fit at every node and component proposes where) and deleted while the BIC improves.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from causalmix.mixture._mechanism_em import (
     m_step,
     run_em,
 )
-from causalmix.mixture.split import _fit_two_gaussians_1d, _posterior_1d, _Split1D
+from causalmix.mixture._mechanism_split import split_proposals
 
 __all__ = ["SearchFit", "search", "select_components", "target_groups"]
 
@@ -146,46 +146,25 @@ def search(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
     return SearchFit(state, ll, resp_t, n_iter, converged, fit.passes + passes)
 
 
-def residuals(model: MechanismModel, state: MechanismState, c: int) -> np.ndarray:
-    """(N, p) standardised residuals of every node under component c's mechanisms."""
-    R = np.empty((model.n, model.p))
-    for j in range(model.p):
-        b, beta, var, _ = state.mechs[j][state.groups[j, c]]
-        r = model.ZT[j] - b
-        P = model.parents[j]
-        if P.size:
-            r = r - beta @ model.ZT[P]
-        R[:, j] = r / np.sqrt(var)
-    return R
-
-
 def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
     """The best (K+1)-fit reached by splitting one component at one node, or None.
 
-    For every component and node, a weighted two-Gaussian fit to the node's residuals under the
-    component's mechanisms measures how much a second mechanism there would explain; the best
-    few become (K+1)-starts (the new component shares every mechanism of the split one except at
-    that node), each run for a few EM iterations; the best is run to convergence and searched.
+    Every component and node is scored by a local two-mechanism fit there
+    (:mod:`causalmix.mixture._mechanism_split`); the best few become (K+1)-starts (the new
+    component shares every mechanism of the split one except at that node), each run for a few
+    EM iterations; the best is run to convergence and searched.
     """
     state, resp_t = fit.state, fit.resp_t
     K = resp_t.shape[0]
-    proposals = []
-    for c in range(K):
-        if resp_t[c].sum() < 2 * (model.p + 2):
-            continue
-        R = residuals(model, state, c)
-        gain, split = _fit_two_gaussians_1d(R, resp_t[c], model.floor)
-        for j in range(model.p):
-            proposals.append((float(gain[j]), c, j, R[:, j], split, j))
-    proposals.sort(key=lambda t: -t[0])
     best = None
-    for _, c, j, r, split, col in proposals[: settings["grow_candidates"]]:
-        one = _Split1D(*(np.atleast_1d(a[col]) for a in split))
-        post = _posterior_1d(r[:, None], one)[:, 0]
+    for _, c, j, post, join in split_proposals(model, state, resp_t)[: settings["grow_candidates"]]:
         new_resp = np.vstack([resp_t, resp_t[c] * post])
         new_resp[c] *= 1.0 - post
         groups = np.hstack([state.groups, state.groups[:, [c]]])
         groups[j, K] = groups[j].max() + 1
+        if join >= 0:
+            groups[j, c] = join
+        groups[j] = canonical(groups[j])
         st, ll, rt, it, conv = run_em(
             model, groups, new_resp, settings["screen_iter"], settings["tol"]
         )

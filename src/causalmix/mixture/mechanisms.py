@@ -63,6 +63,7 @@ from causalmix.mixture._mechanism_em import (
     to_data_units,
 )
 from causalmix.mixture._mechanism_search import SearchFit, search, select_components, target_groups
+from causalmix.mixture._order_search import order_search
 
 __all__ = ["MechanismMixture", "fit_mechanism_mixture", "mechanism_parameters"]
 
@@ -170,11 +171,13 @@ class MechanismMixture:
 def _dag_rounds(
     model: MechanismModel, fit: SearchFit, settings: dict, max_rounds: int, rounds: list
 ) -> SearchFit:
-    """Structural-EM rounds: arc moves by expected BIC, then grouping search and EM; a round
-    that does not improve the mixture's BIC is undone and ends the rounds."""
+    """Structural-EM rounds: an order search and arc moves by expected BIC, then grouping search
+    and EM; a round that does not improve the mixture's BIC is undone and ends the rounds."""
     for _ in range(max_rounds - 1):
         old_dag, old_bic = model.dag.copy(), fit.bic(model)
-        new_dag, new_groups = climb(model, fit.state.groups, fit.state.G, fit.state.nc, old_dag)
+        st = fit.state
+        ordered = order_search(model, st.groups, st.G, st.nc, old_dag)
+        new_dag, new_groups = climb(model, st.groups, st.G, st.nc, ordered)
         if np.array_equal(new_dag, old_dag):
             break
         model.set_dag(new_dag)
@@ -243,9 +246,11 @@ def fit_mechanism_mixture(
         Components (those sharing most mechanisms) whose target model is fitted to choose the
         observational component; None tries all.
     max_rounds : int, default 4
-        Rounds of structural EM: after the first fit on ``dag``, single-arc moves that improve
-        the expected BIC change the DAG (:mod:`causalmix.mixture._dag_climb`), the mixture is
-        refitted, and a round that does not improve the BIC is undone. 1 keeps ``dag`` fixed.
+        Rounds of structural EM: after the first fit on ``dag``, an order search and then
+        single-arc moves that improve the expected BIC change the DAG
+        (:mod:`causalmix.mixture._order_search`, :mod:`causalmix.mixture._dag_climb`), the
+        mixture is refitted, and a round that does not improve the BIC is undone. 1 keeps
+        ``dag`` fixed.
     search_rows : int or None, default 16384
         The searches (grouping, K, DAG) run on this many random rows; then EM and one pass of
         grouping moves run on all rows and the observational component is chosen there. None

@@ -1,0 +1,161 @@
+"""Order search over DAGs scored by a mechanism mixture's expected complete-data BIC (private).
+
+The structure step of structural EM [1]_ with the responsibilities and the grouping held: the
+expected complete-data BIC is a sum over nodes, and a node's term for a parent set is, per
+mechanism group, a weighted least-squares fit on the group's summed Gram. For a variable order,
+each node takes the parents among its predecessors that a greedy forward-backward selection on
+that term finds; the order is improved by moving one node at a time to its best position (the
+"sifting" of order-based searches such as BOSS [2]_) until no move helps. Unlike single-arc hill
+climbing this reverses whole chains at once, which dense graphs need: from a first DAG with six
+wrong arcs out of 26, arc moves stall while the order search reaches the true graph.
+
+All candidate parents of a node are scored in one step: with ``R`` the group's Gram residualised
+on the current parents and the intercept, adding ``k`` leaves ``R_jj - R_jk^2 / R_kk``.
+
+References
+----------
+.. [1] N. Friedman. The Bayesian structural EM algorithm. UAI 1998.
+.. [2] B. Andrews, J. Ramsey, R. Sanchez-Romero, J. Camchong, E. Kummerfeld. Fast scalable and
+   accurate discovery of DAGs using the best order score search and grow-shrink trees.
+   NeurIPS 2023.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from causalmix.mixture._mechanism_em import LOG_2PI, RIDGE, group_merges
+
+__all__ = ["order_search"]
+
+MAX_SWEEPS = 8  # passes over the nodes; each pass tries every node at every position
+MAX_GROUPS = 5  # a node with more mechanism groups is scored on one merge of them at most
+
+
+def _coarsenings(groups_j: np.ndarray) -> list[np.ndarray]:
+    """The node's grouping and every grouping made by merging some of its groups: all of them
+    up to ``MAX_GROUPS`` groups (at most 52), else the grouping and its single merges."""
+    n_groups = int(groups_j.max()) + 1
+    if n_groups > MAX_GROUPS:
+        return [groups_j, *group_merges(groups_j)]
+    out, seen, todo = [], set(), [groups_j]
+    while todo:
+        row = todo.pop()
+        if row.tobytes() not in seen:
+            seen.add(row.tobytes())
+            out.append(row)
+            todo.extend(group_merges(row))
+    return out
+
+
+class _NodeScores:
+    """Best parent sets by node and predecessor set, cached. A node's score is the best over its
+    grouping's coarsenings: a wrong DAG needs extra mechanism groups that the right one merges,
+    so the grouping found under the current DAG alone would make that DAG look right."""
+
+    def __init__(self, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, floor: float,
+                 log_n: float) -> None:  # fmt: skip
+        self.p = groups.shape[0]
+        self.floor, self.log_n = floor, log_n
+        self.grams = [
+            [
+                [(G[row == g].sum(axis=0), float(nc[row == g].sum())) for g in range(row.max() + 1)]
+                for row in _coarsenings(groups_j)
+            ]
+            for groups_j in groups
+        ]
+        self.cache: dict[tuple[int, int], tuple[float, tuple[int, ...]]] = {}
+
+    def _terms(self, j: int, P: list[int]) -> tuple[float, np.ndarray]:
+        """Node j's score with parents ``P`` and, for every k, with ``P + [k]`` (each the best
+        over the node's groupings)."""
+        p, one = self.p, np.array([*P, self.p], dtype=np.int64)
+        best_now, best_more = -np.inf, np.full(p, -np.inf)
+        for grouping in self.grams[j]:
+            now, more = 0.0, np.zeros(p)
+            for S, n in grouping:
+                B = S[one]
+                A = S[np.ix_(one, one)] + RIDGE * max(n, 1.0) * np.eye(one.size)
+                R = S - B.T @ np.linalg.solve(A, B)
+                rss0 = max(R[j, j], 0.0)
+                d = np.diag(R)[:p].copy()
+                d[d <= 1e-12 * max(n, 1.0)] = np.inf  # parents already in P (or constant columns)
+                rss = np.maximum(rss0 - R[j, :p] ** 2 / d, 0.0)
+                var0 = max(rss0 / max(n, 1e-300), self.floor)
+                now += -0.5 * n * (LOG_2PI + np.log(var0)) - 0.5 * rss0 / var0
+                var = np.maximum(rss / max(n, 1e-300), self.floor)
+                more += -0.5 * n * (LOG_2PI + np.log(var)) - 0.5 * rss / var
+            price = 0.5 * len(grouping) * self.log_n
+            best_now = max(best_now, now - price * (len(P) + 2))
+            best_more = np.maximum(best_more, more - price * (len(P) + 3))
+        return best_now, best_more
+
+    def best(self, j: int, pred_mask: int) -> tuple[float, tuple[int, ...]]:
+        key = (j, pred_mask)
+        if key not in self.cache:
+            cand = [k for k in range(self.p) if pred_mask >> k & 1]
+            P: list[int] = []
+            score, more = self._terms(j, P)
+            while cand:  # forward: the best single addition while it pays
+                k = max(cand, key=lambda v: more[v])
+                if more[k] <= score + 1e-9:
+                    break
+                P, cand = sorted([*P, k]), [v for v in cand if v != k]
+                score, more = self._terms(j, P)
+            dropped = True
+            while dropped and P:  # backward: drop a parent while that pays
+                dropped = False
+                for k in P:
+                    rest = [v for v in P if v != k]
+                    s_rest = self._terms(j, rest)[0]
+                    if s_rest > score + 1e-9:
+                        score, P, dropped = s_rest, rest, True
+                        break
+            self.cache[key] = (score, tuple(P))
+        return self.cache[key]
+
+    def order_score(self, order: list[int]) -> float:
+        total, mask = 0.0, 0
+        for j in order:
+            total += self.best(j, mask)[0]
+            mask |= 1 << j
+        return total
+
+
+def _topological(dag: np.ndarray) -> list[int]:
+    indeg, order = dag.sum(axis=0).astype(int), []
+    ready = [int(v) for v in np.flatnonzero(indeg == 0)]
+    while ready:
+        v = ready.pop(0)
+        order.append(v)
+        for w in np.flatnonzero(dag[v]):
+            indeg[w] -= 1
+            if indeg[w] == 0:
+                ready.append(int(w))
+    return order
+
+
+def order_search(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray,
+                 dag: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The DAG of the best order reached from ``dag``'s topological order by moving one node at a
+    time (``model`` supplies ``p``, ``floor`` and ``log_n``; ``G``, ``nc`` are the per-component
+    Grams and weights of the current responsibilities)."""
+    scores = _NodeScores(np.asarray(groups), G, nc, model.floor, model.log_n)
+    order = _topological((np.asarray(dag) != 0).astype(np.int8))
+    best = scores.order_score(order)
+    for _ in range(MAX_SWEEPS):
+        improved = False
+        for v in list(order):
+            rest = [u for u in order if u != v]
+            for pos in range(len(order)):
+                cand = [*rest[:pos], v, *rest[pos:]]
+                value = scores.order_score(cand)
+                if value > best + 1e-6:
+                    best, order, improved = value, cand, True
+        if not improved:
+            break
+    A, mask = np.zeros((model.p, model.p), dtype=np.int8), 0
+    for j in order:
+        A[list(scores.best(j, mask)[1]), j] = 1
+        mask |= 1 << j
+    return A
