@@ -168,11 +168,12 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
         st, ll, rt, it, conv = run_em(
             model, groups, new_resp, settings["screen_iter"], settings["tol"]
         )
-        if best is None or ll > best[1]:
-            best = (st, ll, rt, it, conv)
+        score = bic_of(model, st.groups, ll)  # splits differ in size: compare them by BIC
+        if best is None or score < best[0]:
+            best = (score, st, ll, rt, it, conv)
     if best is None:
         return None
-    st, ll, rt, it, conv = best
+    _, st, ll, rt, it, conv = best
     st, ll, rt, it2, conv = run_em(model, st.groups, rt, settings["max_iter"], settings["tol"])
     return search(model, SearchFit(st, ll, rt, fit.n_iter + it + it2, conv, fit.passes), settings)
 

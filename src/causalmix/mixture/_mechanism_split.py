@@ -20,7 +20,9 @@ from causalmix.mixture._mechanism_em import LOG_2PI, RIDGE, MechanismModel, Mech
 __all__ = ["split_proposals"]
 
 MIN_WEIGHT = 1e-3  # rows a component holds with less responsibility do not move its fit
-N_ITER = 40  # EM iterations of each local fit (each is one small weighted least squares)
+N_ITER = 25  # EM iterations of each local fit (each is one small weighted least squares)
+MAX_ROWS = 4096  # rows of a component a local fit uses: it only ranks the splits (profile:
+# on all 16,384 search rows the local fits were 65 % of a refinement's time)
 TOL = 1e-7  # per-row relative tolerance of the local fit
 
 
@@ -67,9 +69,11 @@ def node_split(model: MechanismModel, state: MechanismState, resp_c: np.ndarray,
     (its mechanism is replaced, not added), which is how a component that swallowed an
     intervention is told apart: the rest of it rejoins the mechanism the others share.
     """
-    keep = resp_c > MIN_WEIGHT
+    keep = np.flatnonzero(resp_c > MIN_WEIGHT)
+    keep = keep[:: -(-keep.size // MAX_ROWS)]  # every k-th row: at most MAX_ROWS, spread evenly
     idx = model.idx[j]
     X, y, w = model.Zt[keep][:, idx], model.ZT[j, keep], resp_c[keep]
+    scale = float(resp_c.sum()) / float(w.sum())  # the gain on all of c's rows
     own = state.groups[j, c]
     b, beta, var, _ = state.mechs[j][own]
     coef_c = np.append(beta, b)
@@ -91,7 +95,7 @@ def node_split(model: MechanismModel, state: MechanismState, resp_c: np.ndarray,
             continue
         ll, params = _two_mechanisms(X, y, w, s, model.floor, held)
         added = 1 + (k_mech if join < 0 or not alone else 0)
-        score = 2.0 * (ll - ll_one) - added * model.log_n
+        score = 2.0 * scale * (ll - ll_one) - added * model.log_n
         if best is None or score > best[0]:
             best = (score, params, join)
     if best is None:
