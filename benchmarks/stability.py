@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 import _common as C
+import stability_errors
 
 NAME = "stability"
 THRESHOLD = 0.9
@@ -255,7 +256,7 @@ def _pct(x: Any) -> str:
     return "–" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:.2f}"
 
 
-def markdown(summary, records, cfg, header, timed, sachs) -> str:
+def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
     from causalmix import MixtureUTIGSP
 
     out = [
@@ -313,6 +314,10 @@ def markdown(summary, records, cfg, header, timed, sachs) -> str:
         labels = [f"[{lo:g}, {min(hi, 1):g}{']' if hi > 1 else ')'}" for lo, hi in
                   itertools.pairwise(BINS)]  # fmt: skip
         out += [C.md_table(["claim", *labels], brows), ""]
+    if errors:
+        import stability_errors
+
+        out += [stability_errors.markdown(errors), ""]
     if timed:
         h = timed["header"]
         out += [
@@ -359,7 +364,7 @@ def render() -> None:
         print(f"no {NAME}.json yet: run the grid to write {NAME}.md")
         return
     md = markdown(grid["summary"], grid["records"], grid["config"], grid["header"],
-                  _saved(f"{NAME}_timing"), _saved(stability_sachs.NAME))  # fmt: skip
+                  _saved(f"{NAME}_timing"), _saved(stability_sachs.NAME), grid.get("errors", ()))  # fmt: skip
     path = C.OUT_DIR / f"{NAME}.md"
     path.write_text(md.rstrip() + "\n")
     print("wrote", path.relative_to(C.REPO))
@@ -395,12 +400,12 @@ def main(argv=None) -> int:
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_stab_task)
     header = C.run_header()
     summary = summarize(records)
-    md = markdown(
-        summary, records, cfg, header, _saved(f"{NAME}_timing"), _saved("stability_sachs")
-    )
+    errors = stability_errors.breakdown(records)
+    md = markdown(summary, records, cfg, header, _saved(f"{NAME}_timing"),
+                  _saved("stability_sachs"), errors)  # fmt: skip
     per_claim = ("adj_", "dir_", "tgt_", "true_target_freq", "ref_")  # in the cache, not committed
     slim = [{k: v for k, v in r.items() if not k.startswith(per_claim)} for r in records]
-    paths = C.write_outputs(NAME, header, cfg, slim, summary, md)
+    paths = C.write_outputs(NAME, header, cfg, slim, summary, md, extra={"errors": errors})
     C.finish(paths, header)
     return 0
 
