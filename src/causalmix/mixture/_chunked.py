@@ -98,10 +98,19 @@ def em_block(block: np.ndarray, center: np.ndarray, params: _Params) -> tuple:
     return log_norm.sum(), block.shape[0], resp.sum(axis=1), resp @ Xc, _second_moments(Xc, resp)
 
 
-def summary_block(block: np.ndarray, center: np.ndarray, params: _Params) -> tuple:
-    """One block's final statistics: (n_c, Grams about ``center`` (K, p+1, p+1), sum r x)."""
+def summary_block(
+    block: np.ndarray, center: np.ndarray, params: _Params, labels: np.ndarray | None = None
+) -> tuple:
+    """One block's final statistics: (n_c, Grams about ``center`` (K, p+1, p+1), sum r x).
+
+    ``labels``, if given, receives the block's most probable components (as :func:`labels_block`,
+    from the same E-step).
+    """
     block = np.asarray(block, dtype=np.float64)
-    _, resp = _normalise(log_resp_block(block, center, params))
+    weighted = log_resp_block(block, center, params)
+    if labels is not None:
+        np.argmax(weighted, axis=0, out=labels)
+    _, resp = _normalise(weighted)
     p = params.means.shape[1]
     xt = np.empty((block.shape[0], p + 1))
     xt[:, :p] = block - center

@@ -92,10 +92,14 @@ def _estimate_log_gaussian_prob(
     n, p = X.shape
     k = means.shape[0]
     stacked = precisions_cholesky.transpose(0, 2, 1).reshape(k * p, p)  # rows: columns of U_c
-    y = stacked @ X.T
-    y -= np.einsum("ki,kij->kj", means, precisions_cholesky).reshape(k * p, 1)
-    y *= y
-    sq = y.reshape(k, p, n).sum(axis=1)
+    shift = np.einsum("ki,kij->kj", means, precisions_cholesky).reshape(k * p, 1)
+    sq = np.empty((k, n))
+    step = max(64, _STACK_FLOATS // (k * p))  # rows per block: a (K p, rows) temporary of
+    for start in range(0, n, step):  # at most 16 MB, not K p N floats (1.4 GB at p = 50)
+        y = stacked @ X[start : start + step].T
+        y -= shift
+        y *= y
+        sq[:, start : start + step] = y.reshape(k, p, -1).sum(axis=1)
     log_det = np.log(np.diagonal(precisions_cholesky, axis1=1, axis2=2)).sum(axis=1)
     sq *= -0.5
     sq += (log_det - 0.5 * p * _LOG_2PI)[:, None]
@@ -139,14 +143,18 @@ class _Data:
         U = precisions_cholesky
         log_det = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
         if self.features_t is None:
-            shift = np.einsum("ki,kij->kj", means, U)
-            out = np.empty((means.shape[0], self.n))
-            for rows in self._row_blocks():
-                x = self.X[rows]
-                for c in range(means.shape[0]):
-                    y = x @ U[c]
-                    y -= shift[c]
-                    out[c, rows] = np.vecdot(y, y)
+            # all components in one (rows, p) @ (p, K p) product per block of rows (column
+            # block c is x U_c): measured 1.3x faster than K products at p = 50, K = 26
+            k, p = means.shape
+            stacked = U.transpose(1, 0, 2).reshape(p, k * p)
+            shift = np.einsum("ki,kij->kj", means, U).reshape(k * p)
+            out = np.empty((k, self.n))
+            step = max(64, _STACK_FLOATS // (k * p))
+            for start in range(0, self.n, step):
+                y = self.X[start : start + step] @ stacked
+                y -= shift
+                y *= y
+                out[:, start : start + step] = y.reshape(-1, k, p).sum(axis=2).T
             out *= -0.5
             out += (log_det - 0.5 * self.p * _LOG_2PI)[:, None]
             return out
@@ -214,9 +222,11 @@ def _second_moments(X: np.ndarray, resp_t: np.ndarray) -> np.ndarray:
     k, (n, p) = resp_t.shape[0], X.shape
     rows = max(64, _STACK_FLOATS // (k * p))
     out = np.zeros((p, k * p))
+    scaled = np.empty((min(rows, n), k, p))  # C-contiguous, so the reshape below is a view
     for start in range(0, n, rows):
         x = X[start : start + rows]
-        z = x[:, None, :] * resp_t[:, start : start + rows].T[:, :, None]
+        z = scaled[: x.shape[0]]
+        np.multiply(x[:, None, :], resp_t[:, start : start + rows].T[:, :, None], out=z)
         out += x.T @ z.reshape(-1, k * p)
     second = out.reshape(p, k, p).transpose(1, 0, 2)
     return 0.5 * (second + second.transpose(0, 2, 1))

@@ -40,6 +40,7 @@ from causalmix.mixture._gaussian import (
 __all__: list[str] = []
 
 _LOG_2PI = float(np.log(2.0 * np.pi))
+_RANK_FLOATS = 2**21  # floats (16 MB) per temporary of the batched 1-D fits that rank splits
 
 
 def _directions(covariance: np.ndarray) -> np.ndarray:
@@ -198,9 +199,14 @@ def _ranked_splits(data: _Data, params, resp_t, rng, reg_covar, n_proposal_rows,
         scale += [w.sum() / rows.size] * len(dirs)
     if not columns:
         return np.empty(0), owners
-    gain, _ = _fit_two_gaussians_1d(
-        np.hstack(columns), np.ones(n_proposal_rows), reg_covar, n_iter=rank_iter
-    )
+    z, ones = np.hstack(columns), np.ones(n_proposal_rows)
+    # the columns' fits are independent: blocks of columns bound the (3 D, rows) temporaries
+    # (3 GB at p = 100, K = 51 in one piece) and keep them in cache
+    step = max(1, _RANK_FLOATS // (3 * n_proposal_rows))
+    gain = np.concatenate([
+        _fit_two_gaussians_1d(z[:, j : j + step], ones, reg_covar, n_iter=rank_iter)[0]
+        for j in range(0, z.shape[1], step)
+    ])  # fmt: skip
     return gain * np.asarray(scale), owners
 
 
