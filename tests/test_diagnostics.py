@@ -130,6 +130,14 @@ def test_target_fraction():
     many = _fake(targets_=(frozenset(), frozenset({0, 1}), frozenset({1, 2})))
     check = D._target_fraction(many)
     assert check.flagged and "4 of 6" in check.message
+    assert (
+        "--refine mechanisms" in D._target_fraction(_fake(refine="none", **many.__dict__)).message
+    )
+    refined = _fake(**{**many.__dict__, "refine": "mechanisms"})
+    assert (
+        D._target_fraction(refined).flagged
+        and "--refine" not in D._target_fraction(refined).message
+    )
     exactly_half = _fake(targets_=(frozenset(), frozenset({0, 1}), frozenset({1})))
     assert not D._target_fraction(exactly_half).flagged  # "more than half"
 

@@ -317,7 +317,14 @@ def _target_fraction(est: Any) -> Check:
         msg + f" (more than {100 * MAX_TARGET_FRACTION:g} %): the components differ from the "
         "observational one almost everywhere, which single-target interventions do not do. "
         "Likely causes: a wrong observational component, components that split non-Gaussian "
-        "clusters (try --transform rank or log), or too many components (--max-components)",
+        "clusters (try --transform rank or log), or too many components (--max-components)"
+        + (
+            "; or interventions that are not do-interventions (hard, soft, shifts), whose "
+            "overlapping components leak into each other's statistics: try "
+            "refine='mechanisms' (--refine mechanisms)"
+            if getattr(est, "refine", "none") == "none"
+            else ""
+        ),
     )  # fmt: skip
 
 
