@@ -32,6 +32,7 @@ STAGES = (
         "choosing the number of components (sBIC, BIC vs the paper's rule), speed",
     ),
     ("utigsp_vs_causaldag", "UT-IGSP alone vs causaldag: test decisions, scores, speed"),
+    ("refine_gate", "whether refine='mechanisms' would refine the paper protocol's data sets"),
 )
 
 
