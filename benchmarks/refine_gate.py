@@ -65,7 +65,7 @@ def main() -> None:
         f"(p {', '.join(map(str, cfg['p']))}; N = {', '.join(C.pow2(2**e) for e in cfg['log2n'])}; "
         f"{cfg['seeds']} seeds). `refine=\"mechanisms\"` runs only at ≥ {SEPARATED_SHARE:.0%}.",
         table,
-        f"Data sets the default would refine: **{total} of {len(records)}**"
+        f"Data sets `refine=\"mechanisms\"` would refine: **{total} of {len(records)}**"
         + (": the Figure 1 and side-by-side results are those of `refine=\"none\"`." if total == 0
            else "."),
     ])  # fmt: skip
