@@ -28,7 +28,8 @@ def _frame(n: int = 6000, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     sem = random_sem(4, expected_degree=2.0, random_state=rng)
     ivs = [do_intervention(1, 1.0), do_intervention(3, 1.0)]
-    return pd.DataFrame(sample_mixture(sem, ivs, n, random_state=rng).X, columns=COLUMNS)
+    # a copy: the sample's X is read-only, and pandas 2.2 (the declared minimum) would wrap it
+    return pd.DataFrame(sample_mixture(sem, ivs, n, random_state=rng).X.copy(), columns=COLUMNS)
 
 
 def _write_parts(frame: pd.DataFrame, folder, n_parts: int = 3) -> list:
