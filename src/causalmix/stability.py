@@ -260,7 +260,9 @@ def stability(
     n_jobs : int or None, default=None
         Parallel refits (joblib; None = 1 unless inside a ``joblib.parallel_config`` context, -1 =
         all cores). Each refit runs with one BLAS thread so that workers do not oversubscribe the
-        cores and results do not depend on ``n_jobs``.
+        cores and results do not depend on ``n_jobs``; so does the fit on all rows (a second
+        BLAS thread does not speed up matrices of p columns, and on a loaded machine its
+        spinning made that fit 5-40 s instead of 1 s at p = 8, N = 2^16).
     random_state : int, numpy.random.Generator or None
         One Generator is made from it; the reference fit and every refit get their own child
         stream (``Generator.spawn``), so the result is identical for the same seed whatever
@@ -288,6 +290,7 @@ def stability(
     components, their extra (K + 1)-component fit costs ten times the fit).
     """
     from sklearn.base import clone
+    from threadpoolctl import threadpool_limits
 
     from causalmix.estimator import MixtureUTIGSP
 
@@ -302,10 +305,11 @@ def stability(
         reference.set_params(n_resamples=0)
     reference.set_params(random_state=rng.spawn(1)[0])
     reference._diagnose = False  # the checks are not part of the result (fit the estimator)
-    if progress is None:
-        reference.fit(X)
-    else:
-        reference.fit(X, progress=progress)
+    with threadpool_limits(limits=1):  # as the refits; see n_jobs
+        if progress is None:
+            reference.fit(X)
+        else:
+            reference.fit(X, progress=progress)
     arr = np.asarray(X, dtype=np.float64)
     return resample_fit(
         arr, reference, n_resamples=n_resamples, fraction=fraction, bootstrap=bootstrap,
