@@ -47,8 +47,8 @@ _REFINE = ("none", "mechanisms")
 # refine="mechanisms" is skipped when less than this share of the rows' responsibility is split
 # between components (1 - the largest responsibility, averaged over the rows). Measured:
 # do-interventions 0.06-0.37 % (rows of the observational component within a few 1e-3 of the
-# do-value; benchmarks/refine_gate.py on the paper protocol, 144 data sets); hard, shift and
-# paired interventions 8-21 % (the interventions benchmark's data).
+# do-value; benchmarks/refine_gate.py on the paper protocol, 144 data sets); overlapping hard,
+# soft and shift interventions share several times more.
 SEPARATED_SHARE = 0.02
 
 

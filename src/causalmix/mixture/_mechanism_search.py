@@ -206,21 +206,16 @@ def select_components(
         k = f.resp_t.shape[0]
         curve[k] = min(curve.get(k, np.inf), f.bic(model))
 
+    def improve(fit: SearchFit, step) -> SearchFit:
+        """Apply ``step`` (grow or prune) while it lowers the BIC."""
+        while (other := step(model, fit, settings)) is not None:
+            note(other)
+            if other.bic(model) >= fit.bic(model):
+                break
+            fit = other
+        return fit
+
     note(fit)
-    while fit.resp_t.shape[0] < k_max:
-        grown = grow(model, fit, settings)
-        if grown is None:
-            break
-        note(grown)
-        if grown.bic(model) >= fit.bic(model):
-            break
-        fit = grown
-    while True:
-        pruned = prune(model, fit, settings)
-        if pruned is None:
-            break
-        note(pruned)
-        if pruned.bic(model) >= fit.bic(model):
-            break
-        fit = pruned
+    fit = improve(fit, lambda m, f, s: grow(m, f, s) if f.resp_t.shape[0] < k_max else None)
+    fit = improve(fit, prune)
     return fit

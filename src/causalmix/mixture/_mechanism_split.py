@@ -21,8 +21,8 @@ __all__ = ["split_proposals"]
 
 MIN_WEIGHT = 1e-3  # rows a component holds with less responsibility do not move its fit
 N_ITER = 25  # EM iterations of each local fit (each is one small weighted least squares)
-MAX_ROWS = 4096  # rows of a component a local fit uses: it only ranks the splits (profile:
-# on all 16,384 search rows the local fits were 65 % of a refinement's time)
+MAX_ROWS = 4096  # rows of a component a local fit uses: it only ranks the splits (on all search
+# rows the local fits dominated a refinement's profile)
 TOL = 1e-7  # per-row relative tolerance of the local fit
 
 

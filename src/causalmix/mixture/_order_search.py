@@ -6,8 +6,7 @@ mechanism group, a weighted least-squares fit on the group's summed Gram. For a 
 each node takes the parents among its predecessors that a greedy forward-backward selection on
 that term finds; the order is improved by moving one node at a time to its best position (the
 "sifting" of order-based searches such as BOSS [2]_) until no move helps. Unlike single-arc hill
-climbing this reverses whole chains at once, which dense graphs need: from a first DAG with six
-wrong arcs out of 26, arc moves stall while the order search reaches the true graph.
+climbing this reverses whole chains at once, which dense graphs need (arc moves stall there).
 
 All candidate parents of a node are scored in one step: with ``R`` the group's Gram residualised
 on the current parents and the intercept, adding ``k`` leaves ``R_jj - R_jk^2 / R_kk``.
@@ -24,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from causalmix.graphs import topological_order
 from causalmix.mixture._mechanism_em import LOG_2PI, RIDGE, group_merges
 
 __all__ = ["order_search"]
@@ -122,26 +122,13 @@ class _NodeScores:
         return total
 
 
-def _topological(dag: np.ndarray) -> list[int]:
-    indeg, order = dag.sum(axis=0).astype(int), []
-    ready = [int(v) for v in np.flatnonzero(indeg == 0)]
-    while ready:
-        v = ready.pop(0)
-        order.append(v)
-        for w in np.flatnonzero(dag[v]):
-            indeg[w] -= 1
-            if indeg[w] == 0:
-                ready.append(int(w))
-    return order
-
-
 def order_search(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray,
                  dag: np.ndarray) -> np.ndarray:  # fmt: skip
     """The DAG of the best order reached from ``dag``'s topological order by moving one node at a
     time (``model`` supplies ``p``, ``floor`` and ``log_n``; ``G``, ``nc`` are the per-component
     Grams and weights of the current responsibilities)."""
     scores = _NodeScores(np.asarray(groups), G, nc, model.floor, model.log_n)
-    order = _topological((np.asarray(dag) != 0).astype(np.int8))
+    order = topological_order((np.asarray(dag) != 0).astype(np.int8))
     best = scores.order_score(order)
     for _ in range(MAX_SWEEPS):
         improved = False
