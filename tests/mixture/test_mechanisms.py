@@ -11,8 +11,8 @@ from scipy.stats import multivariate_normal
 from causalmix import MixtureUTIGSP
 from causalmix.graphs import dag_to_icpdag
 from causalmix.metrics import match_components, shd
-from causalmix.mixture._mechanism_em import MechanismModel, e_step, m_step
-from causalmix.mixture._mechanism_split import split_proposals
+from causalmix.mixture._mechanism_em import MechanismModel, bic_of, e_step, m_step, run_em
+from causalmix.mixture._mechanism_split import gather_proposals, split_proposals
 from causalmix.mixture._order_search import _NodeScores, order_search
 from causalmix.mixture.mechanisms import fit_mechanism_mixture, mechanism_parameters
 from causalmix.simulate import (
@@ -165,6 +165,43 @@ def test_split_proposal_finds_a_merged_intervention(kind):
     # 0.02: the two accuracies are estimated on the same ~8,000 rows (standard error ~0.005) and
     # the local fit estimates four more parameters than the oracle (a weight, both mechanisms)
     assert max(np.mean(which == truth), np.mean(which != truth)) > oracle - 0.02, oracle
+
+
+@pytest.mark.parametrize("kind", ["hard", "shift"])
+def test_gather_proposal_collects_a_spread_intervention(kind):
+    """do(4)'s rows spread over the components of do(1) and do(3), each then holding a blend at
+    node 4 (targets {1, 4} and {3, 4}): the gather proposal at node 4 gives both back the shared
+    mechanism there and collects those rows in a new component; EM from it reaches the true
+    grouping with a lower BIC than EM from the spread start, and no split of one component
+    at one node does."""
+    s = _sample(kind, 0, n=2**14)
+    Z = (s.X - s.X.mean(0)) / s.X.std(0)
+    model = MechanismModel(Z, s.dag, 1e-6)
+    rng = np.random.default_rng(0)
+    spread = np.where(s.labels == 3, rng.integers(1, 3, size=s.labels.size), s.labels)
+    groups = np.zeros((5, 3), dtype=np.int64)
+    groups[1, 1] = groups[3, 2] = 1
+    groups[4, 1], groups[4, 2] = 1, 2
+    _, ll0, rt0, *_ = run_em(model, groups, _one_hot(spread, 3).T.copy(), 300, 1e-9)
+    state = m_step(model, groups, rt0)
+    proposals = gather_proposals(model, state, rt0)  # one per node a holder is off at: 1, 3, 4
+    at = [int(np.flatnonzero(g[:, 3] != g[:, 0])[0]) for g, _ in proposals]
+    assert sorted(at) == [1, 3, 4]
+    g, r = proposals[at.index(4)]
+    st, ll, rt, *_ = run_em(model, g, r, 300, 1e-9)
+    off = st.groups != st.groups[:, [0]]
+    assert sorted(tuple(np.flatnonzero(off[:, c])) for c in range(4)) == [(), (1,), (3,), (4,)]
+    assert bic_of(model, st.groups, ll) < bic_of(model, groups, ll0)
+    # its rows: as well told apart as by EM started from the true labels and grouping
+    truth = np.zeros((5, 4), dtype=np.int64)
+    truth[1, 1] = truth[3, 2] = truth[4, 3] = 1
+    *_, rt_true, _, _ = run_em(model, truth, _one_hot(s.labels, 4).T.copy(), 300, 1e-9)
+    new = int(np.flatnonzero(off[4])[0])
+    assert np.mean(rt[new, s.labels == 3]) > np.mean(rt_true[3, s.labels == 3]) - 0.02
+    assert np.mean(rt[new, s.labels != 3]) < np.mean(rt_true[3, s.labels != 3]) + 0.02
+    # the best one-node split's (local, penalised) gain is below the gathered one's
+    best_split = max(gain for gain, *_ in split_proposals(model, state, rt0))
+    assert best_split < bic_of(model, groups, ll0) - bic_of(model, st.groups, ll)
 
 
 def test_no_split_is_worth_its_price_without_interventions():

@@ -4,7 +4,8 @@ Moves at one node (merge two groups, move one component to another group or a gr
 are ranked by the change of the expected complete-data log-likelihood and accepted only when the
 mixture's BIC, with the moved mechanisms refitted and the rows' likelihood recomputed exactly,
 improves. Components are added by splitting one component at one node (a local two-mechanism
-fit at every node and component proposes where) and deleted while the BIC improves.
+fit at every node and component proposes where) or by gathering one node's target back from the
+components that hold it besides their own, and deleted while the BIC improves.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from causalmix.mixture._mechanism_em import (
     m_step,
     run_em,
 )
-from causalmix.mixture._mechanism_split import split_proposals
+from causalmix.mixture._mechanism_split import gather_proposals, split_proposals
 
 __all__ = ["SearchFit", "search", "select_components", "target_groups"]
 
@@ -152,11 +153,13 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
     Every component and node is scored by a local two-mechanism fit there
     (:mod:`causalmix.mixture._mechanism_split`); the best few become (K+1)-starts (the new
     component shares every mechanism of the split one except at that node), each run for a few
-    EM iterations; the best is run to convergence and searched.
+    EM iterations, and so does every gather start (a new component at one node taken back from
+    the components that hold it besides other targets), for longer; the best by BIC is run to
+    convergence and searched.
     """
     state, resp_t = fit.state, fit.resp_t
     K = resp_t.shape[0]
-    best = None
+    starts = []
     for _, c, j, post, join in split_proposals(model, state, resp_t)[: settings["grow_candidates"]]:
         new_resp = np.vstack([resp_t, resp_t[c] * post])
         new_resp[c] *= 1.0 - post
@@ -165,9 +168,12 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
         if join >= 0:
             groups[j, c] = join
         groups[j] = canonical(groups[j])
-        st, ll, rt, it, conv = run_em(
-            model, groups, new_resp, settings["screen_iter"], settings["tol"]
-        )
+        starts.append((groups, new_resp, settings["screen_iter"]))
+    # and components that take one target back from several components holding it
+    starts += [(g, r, settings["gather_iter"]) for g, r in gather_proposals(model, state, resp_t)]
+    best = None
+    for groups, new_resp, n_it in starts:
+        st, ll, rt, it, conv = run_em(model, groups, new_resp, n_it, settings["tol"])
         score = bic_of(model, st.groups, ll)  # splits differ in size: compare them by BIC
         if best is None or score < best[0]:
             best = (score, st, ll, rt, it, conv)

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix.mixture._mechanism_em import LOG_2PI, RIDGE, MechanismModel, MechanismState
+from causalmix.mixture._mechanism_em import (
+    LOG_2PI,
+    RIDGE,
+    MechanismModel,
+    MechanismState,
+    canonical,
+)
 
-__all__ = ["split_proposals"]
+__all__ = ["gather_proposals", "split_proposals"]
 
 MIN_WEIGHT = 1e-3  # rows a component holds with less responsibility do not move its fit
 N_ITER = 25  # EM iterations of each local fit (each is one small weighted least squares)
@@ -118,4 +124,73 @@ def split_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nda
             if post is not None:
                 out.append((score, c, j, post, join))
     out.sort(key=lambda t: -t[0])
+    return out
+
+
+def shared_groups(groups: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+    """Per node, the group most components share; ties go to the group of the component that
+    shares most mechanisms with the others (then the heavier one): the observational guess."""
+    K = groups.shape[1]
+    sharing = np.array([(groups == groups[:, [c]]).sum() for c in range(K)])
+    ref = int(np.lexsort((-log_w, -sharing))[0])
+    out = np.empty(groups.shape[0], dtype=np.int64)
+    for j, row in enumerate(groups):
+        counts = np.bincount(row)
+        top = np.flatnonzero(counts == counts.max())
+        out[j] = row[ref] if row[ref] in top else top[0]
+    return out
+
+
+def gather_proposals(model: MechanismModel, state: MechanismState, resp_t: np.ndarray) -> list:
+    """New components that take one target node away from components holding several.
+
+    A weak intervention's rows can be spread over several components, each then carrying a
+    blend of the intervened and the shared mechanism at its node j besides its own target
+    (targets {a, j}, {b, j}, ...), or two interventions share one component (targets {a, j}).
+    No split of one component at one node undoes that: every such component must give j back
+    at once. Per node j held off the shared mechanism by a component with other targets too:
+    the holders go back to the shared mechanism at j, and a new component takes the shared
+    mechanisms everywhere but at j. Its mechanism at j is a two-regression fit over all rows
+    (on a spread subset) with the shared one held, started from the holders' blends; every
+    component gives it the rows that mechanism explains better. Returns ``(groups, resp_t)``
+    starts of K + 1 components.
+    """
+    groups = state.groups
+    p, K = groups.shape
+    mode = shared_groups(groups, state.log_w)
+    off = groups != mode[:, None]  # (p, K): component c is off the shared mechanism at j
+    out = []
+    for j in range(p):
+        holders = np.flatnonzero(off[j] & (off.sum(axis=0) >= 2))
+        if holders.size == 0:
+            continue
+        g = np.hstack([groups, mode[:, None]])
+        g[j, K] = groups[j].max() + 1
+        # start: how much better the holders' blends explain each row than the shared mechanism
+        w_h = resp_t[holders].sum(axis=0)
+        lm = state.contrib[j][mode[j]]
+        lb = np.logaddexp.reduce(
+            [
+                np.log(np.maximum(resp_t[c], 1e-300)) + state.contrib[j][groups[j, c]]
+                for c in holders
+            ]
+        ) - np.log(np.maximum(w_h, 1e-300))
+        s0 = w_h * np.exp(lb - np.logaddexp(lb, lm))
+        keep = np.arange(0, model.n, -(-model.n // MAX_ROWS))
+        idx = model.idx[j]
+        X, y = model.Zt[:, idx], model.ZT[j]
+        b, beta, var, _ = state.mechs[j][mode[j]]
+        held = (np.append(beta, b), var)
+        _, (_, _, coef_b, var_b, alpha) = _two_mechanisms(
+            X[keep], y[keep], np.ones(keep.size), s0[keep], model.floor, held
+        )
+        la = np.log1p(-alpha) + _logdens(X, y, *held)
+        lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
+        post = np.exp(lb - np.logaddexp(la, lb))
+        r = np.vstack([resp_t, np.zeros(resp_t.shape[1])])
+        r[K] = post  # from every component: the rows the new mechanism explains better
+        r[:K] *= 1.0 - post
+        g[j, holders] = mode[j]
+        g[j] = canonical(g[j])
+        out.append((g, r))
     return out

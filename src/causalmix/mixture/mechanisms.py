@@ -305,6 +305,7 @@ def fit_mechanism_mixture(
         "top_moves": check_positive_int(top_moves, "top_moves"),
         "grow_candidates": check_positive_int(grow_candidates, "grow_candidates"),
         "screen_iter": 10,
+        "gather_iter": 100,  # a gathered component draws rows from several: EM is slower to show it
     }
     max_rounds = check_positive_int(max_rounds, "max_rounds")
     reg = check_real(reg_covar, "reg_covar", low=0.0)
