@@ -148,18 +148,19 @@ def search(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
 
 
 def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
-    """The best (K+1)-fit reached by splitting one component at one node, or None.
+    """The best (K+1)-fit reached by splitting one component at one node or gathering one, or None.
 
     Every component and node is scored by a local two-mechanism fit there
     (:mod:`causalmix.mixture._mechanism_split`); the best few become (K+1)-starts (the new
     component shares every mechanism of the split one except at that node), each run for a few
     EM iterations, and so does every gather start (a new component at one node taken back from
-    the components that hold it besides other targets), for longer; the best by BIC is run to
-    convergence and searched.
+    the components that hold it besides other targets), for longer. The best split and the best
+    gather by BIC are each run to convergence and searched (the best screened start of one
+    family can end worse than the other's); the better of the two is returned.
     """
     state, resp_t = fit.state, fit.resp_t
     K = resp_t.shape[0]
-    starts = []
+    splits = []
     for _, c, j, post, join in split_proposals(model, state, resp_t)[: settings["grow_candidates"]]:
         new_resp = np.vstack([resp_t, resp_t[c] * post])
         new_resp[c] *= 1.0 - post
@@ -168,20 +169,26 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
         if join >= 0:
             groups[j, c] = join
         groups[j] = canonical(groups[j])
-        starts.append((groups, new_resp, settings["screen_iter"]))
-    # and components that take one target back from several components holding it
-    starts += [(g, r, settings["gather_iter"]) for g, r in gather_proposals(model, state, resp_t)]
-    best = None
-    for groups, new_resp, n_it in starts:
-        st, ll, rt, it, conv = run_em(model, groups, new_resp, n_it, settings["tol"])
-        score = bic_of(model, st.groups, ll)  # splits differ in size: compare them by BIC
-        if best is None or score < best[0]:
-            best = (score, st, ll, rt, it, conv)
-    if best is None:
-        return None
-    _, st, ll, rt, it, conv = best
-    st, ll, rt, it2, conv = run_em(model, st.groups, rt, settings["max_iter"], settings["tol"])
-    return search(model, SearchFit(st, ll, rt, fit.n_iter + it + it2, conv, fit.passes), settings)
+        splits.append((groups, new_resp))
+    # components that take one target back from several components holding it: their rows come
+    # from several components at once, and EM needs longer to show the gain
+    gathers = gather_proposals(model, state, resp_t)
+    done = []
+    for starts, n_it in ((splits, settings["screen_iter"]), (gathers, settings["gather_iter"])):
+        best = None
+        for groups, new_resp in starts:
+            st, ll, rt, it, conv = run_em(model, groups, new_resp, n_it, settings["tol"])
+            score = bic_of(model, st.groups, ll)  # splits differ in size: compare them by BIC
+            if best is None or score < best[0]:
+                best = (score, st, ll, rt, it, conv)
+        if best is not None:
+            _, st, ll, rt, it, conv = best
+            st, ll, rt, it2, conv = run_em(
+                model, st.groups, rt, settings["max_iter"], settings["tol"]
+            )
+            fit_new = SearchFit(st, ll, rt, fit.n_iter + it + it2, conv, fit.passes)
+            done.append(search(model, fit_new, settings))
+    return min(done, key=lambda f: f.bic(model)) if done else None
 
 
 def prune(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
