@@ -165,6 +165,28 @@ def test_search_agreement():
     ).flagged  # one run: nothing to compare
 
 
+def test_search_agreement_not_judged_when_refined():
+    """The refinement's order search chose the DAG: UT-IGSP's restarts do not speak for it."""
+    check = D._search_agreement(_fake(select="lexicographic", refined_=True))
+    assert not check.flagged and "not judged" in check.message
+
+
+def test_gaussianity_judges_the_reported_components():
+    """With a refinement the shapes are those of its components, not the free mixture's."""
+    rng = np.random.default_rng(2)
+    data = np.vstack([rng.normal(size=(3000, 3)), rng.exponential(size=(3000, 3)) + 8])
+    free = fit_mixture(data, 1, random_state=0)  # one component over both: far from Gaussian
+    two = fit_mixture(data, 2, random_state=0)  # stands in for a refined model's components
+    sizes = np.array([3000.0, 3000.0])
+    plain = D._gaussianity(_fake(n_components_=2, mixture_=free, effective_sizes_=sizes), data)
+    refined = D._gaussianity(
+        _fake(n_components_=2, mixture_=free, mechanisms_=two, effective_sizes_=sizes), data
+    )
+    skewed = int(np.argmax(two.predict_proba(data)[-1]))  # the exponential blob (the last rows)
+    assert f"{skewed}:a" in refined.message and f"{1 - skewed}:a" not in refined.message
+    assert "1:a" not in plain.message  # one free component: only component 0 exists
+
+
 def test_gaussianity():
     rng = np.random.default_rng(2)
     for data, flagged in (
