@@ -99,9 +99,10 @@ def _build_parser() -> argparse.ArgumentParser:
             help="significance level of the invariance test (default 1e-3)",
         )
         g.add_argument("--refine", choices=("none", "mechanisms"), default=None,
-                       help="'mechanisms': structural EM on a mixture whose components share the "
-                            "SEM's mechanisms except at their targets, for overlapping (hard, "
-                            "soft, shift) interventions (default: the estimator's)")  # fmt: skip
+                       help="'mechanisms' (the default): structural EM on a mixture whose "
+                            "components share the SEM's mechanisms except at their targets, for "
+                            "overlapping (hard, soft, shift) interventions; skipped when the "
+                            "components are separated. 'none': the free mixture and UT-IGSP only")  # fmt: skip
         g.add_argument("--n-runs", type=int, default=5, help="UT-IGSP restarts (default 5)")
         g.add_argument("--depth", type=int, default=4, help="UT-IGSP search depth (default 4)")
         g.add_argument(

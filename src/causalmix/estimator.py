@@ -101,7 +101,7 @@ class MixtureUTIGSP(BaseEstimator):
         (:func:`causalmix.stability`).
     n_jobs : int or None, default=None
         Parallel refits for ``n_resamples`` (joblib convention).
-    refine : {"none", "mechanisms"}, default="none"
+    refine : {"none", "mechanisms"}, default="mechanisms"
         "mechanisms": after the pipeline above, structural EM on a mixture whose components share
         the causal mechanisms of one SEM except at their targets
         (:func:`causalmix.mixture.mechanisms.fit_mechanism_mixture`): the number of components,
@@ -110,7 +110,8 @@ class MixtureUTIGSP(BaseEstimator):
         interventions whose components overlap (where invariance tests on responsibility-weighted
         statistics over-call targets); slower. Skipped (``refined_`` False) when the free
         mixture's components are separated (less than 2 % of the rows' responsibility shared), as
-        do-interventions' are: then there is no overlap for it to correct.
+        do-interventions' are: then there is no overlap for it to correct. "none": the pipeline's
+        answer without it (``paper_mode`` uses "none").
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 
@@ -204,7 +205,7 @@ class MixtureUTIGSP(BaseEstimator):
         reg_covar: float = 1e-6,
         n_resamples: int = 0,
         n_jobs: int | None = None,
-        refine: str = "none",
+        refine: str = "mechanisms",
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.n_components = n_components
