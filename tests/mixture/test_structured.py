@@ -134,6 +134,7 @@ def test_n_parameters():
     assert structured.n_parameters(4, 6) == 6 + 21 + 3 * 10
 
 
+@pytest.mark.slow
 def test_sbic_finds_a_weak_intervention_bic_cannot_pay_for():
     sample = _weak_sample(seed=0)
     res = select_n_components(sample.X, criterion="sbic", random_state=0)
@@ -243,6 +244,7 @@ def test_precision_cap_is_enforced():
     assert np.all(np.diff(fit.history) >= -1e-10)  # rounding of a mean of 2^12 terms
 
 
+@pytest.mark.slow
 def test_sbic_keeps_bics_answer_when_the_interventional_model_is_wrong():
     # do-interventions on pairs of nodes: one component needs two changed factors, which the
     # interventional mixture cannot represent; growing it alone chose 5 here, but its BIC is far
@@ -270,6 +272,7 @@ def test_sbic_is_bic_with_two_variables():
     assert bic.interventional_curve is None and bic.bic_n_components is None
 
 
+@pytest.mark.slow
 def test_estimator_with_sbic_finds_the_weak_component():
     from causalmix import MixtureUTIGSP
 
