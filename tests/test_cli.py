@@ -13,29 +13,19 @@ from causalmix.cli import main
 FAST = ["--n-runs", "2", "--seed", "1"]
 
 
-@pytest.fixture(scope="module")
-def simulated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sim") / "sim"
-    code = main(
-        ["-q", "simulate", "--nodes", "4", "--samples", "3000", "--seed", "3", "--out", str(out)]
-    )
-    assert code == 0
-    return out
-
-
-def test_simulate_writes_data_and_truth(simulated):
-    data = pd.read_csv(simulated / "data.csv")
-    truth = json.loads((simulated / "truth.json").read_text())
+def test_simulate_writes_data_and_truth(cli_simulation):
+    data = pd.read_csv(cli_simulation / "data.csv")
+    truth = json.loads((cli_simulation / "truth.json").read_text())
     assert data.shape == (3000 - 3000 % 5, 4)
     assert truth["n_components"] == 5 and truth["observational"] == 0
     assert truth["nodes"] == ["X0", "X1", "X2", "X3"]
-    labels = pd.read_csv(simulated / "labels.csv")["component"]
+    labels = pd.read_csv(cli_simulation / "labels.csv")["component"]
     assert len(labels) == len(data)
 
 
-def test_fit_and_evaluate(simulated, tmp_path, capsys):
+def test_fit_and_evaluate(cli_simulation, tmp_path, capsys):
     out = tmp_path / "fit"
-    assert main(["-q", "fit", str(simulated / "data.csv"), "--out", str(out), *FAST]) == 0
+    assert main(["-q", "fit", str(cli_simulation / "data.csv"), "--out", str(out), *FAST]) == 0
     names = {p.name for p in out.iterdir()}
     assert names == {"result.json", "dag.csv", "icpdag.csv", "icpdag.graphml", "icpdag.dot",
                      "labels.csv", "icpdag.png", "selection.png", "targets.png"}  # fmt: skip
@@ -59,7 +49,7 @@ def test_fit_and_evaluate(simulated, tmp_path, capsys):
                 "evaluate",
                 str(out / "result.json"),
                 "--truth",
-                str(simulated / "truth.json"),
+                str(cli_simulation / "truth.json"),
                 "--json",
             ]
         )
@@ -70,9 +60,9 @@ def test_fit_and_evaluate(simulated, tmp_path, capsys):
     assert {"shd", "icpdag_shd", "jaccard_interventional", "weight_error"} <= set(scores)
 
 
-def test_fit_with_labels_and_paper_mode(simulated, tmp_path):
-    frame = pd.read_csv(simulated / "data.csv")
-    frame["setting"] = pd.read_csv(simulated / "labels.csv")["component"]
+def test_fit_with_labels_and_paper_mode(cli_simulation, tmp_path):
+    frame = pd.read_csv(cli_simulation / "data.csv")
+    frame["setting"] = pd.read_csv(cli_simulation / "labels.csv")["component"]
     frame["junk"] = "x"
     path = tmp_path / "labelled.tsv"
     frame.to_csv(path, sep="\t", index=False)
@@ -129,11 +119,11 @@ def test_missing_file(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_existing_output_refused_then_forced(simulated, tmp_path, capsys):
+def test_existing_output_refused_then_forced(cli_simulation, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("precious")
-    args = ["fit", str(simulated / "data.csv"), "--out", str(out), "--no-plots", *FAST]
+    args = ["fit", str(cli_simulation / "data.csv"), "--out", str(out), "--no-plots", *FAST]
     assert main(args) == 2
     assert "exists; pass --force" in capsys.readouterr().err
     assert (out / "keep.txt").read_text() == "precious"
@@ -141,22 +131,22 @@ def test_existing_output_refused_then_forced(simulated, tmp_path, capsys):
     assert (out / "result.json").exists() and not (out / "keep.txt").exists()
 
 
-def test_unwritable_output(simulated, tmp_path, monkeypatch, capsys):
+def test_unwritable_output(cli_simulation, tmp_path, monkeypatch, capsys):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path))
 
     monkeypatch.setattr("causalmix.output.os.mkdir", refuse)
     out = tmp_path / "out"
-    assert main(["fit", str(simulated / "data.csv"), "--out", str(out), *FAST]) == 2
+    assert main(["fit", str(cli_simulation / "data.csv"), "--out", str(out), *FAST]) == 2
     assert "Permission denied" in capsys.readouterr().err
     assert not out.exists()
 
 
-def test_unknown_option_and_bad_values(simulated, tmp_path, capsys):
+def test_unknown_option_and_bad_values(cli_simulation, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["fit", "x.csv", "--bogus"])
     assert exc.value.code == 2
-    data = str(simulated / "data.csv")
+    data = str(cli_simulation / "data.csv")
     cases = [
         (["--n-components", "many"], "--n-components must be 'auto' or an integer"),
         (["--alpha-ci", "2"], r"error: --alpha-ci must be in \(0, 1\)"),
@@ -194,10 +184,12 @@ def test_help_lists_every_subcommand(capsys):
         assert cmd in text
 
 
-def test_dot_output_marks_targets(simulated, tmp_path):
+def test_dot_output_marks_targets(cli_simulation, tmp_path):
     out = tmp_path / "fit"
     assert (
-        main(["-q", "fit", str(simulated / "data.csv"), "--out", str(out), "--no-plots", *FAST])
+        main(
+            ["-q", "fit", str(cli_simulation / "data.csv"), "--out", str(out), "--no-plots", *FAST]
+        )
         == 0
     )
     dot = (out / "icpdag.dot").read_text()

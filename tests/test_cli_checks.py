@@ -16,12 +16,9 @@ N_CHECKS = 9
 
 
 @pytest.fixture(scope="module")
-def positive_csv(tmp_path_factory):
-    d = tmp_path_factory.mktemp("sim")
-    assert main(["-q", "simulate", "--nodes", "4", "--samples", "3000", "--seed", "3",
-                 "--out", str(d / "sim")]) == 0  # fmt: skip
-    frame = np.exp(pd.read_csv(d / "sim" / "data.csv") / 2)  # positive, log-normal columns
-    path = d / "positive.csv"
+def positive_csv(tmp_path_factory, cli_simulation):
+    frame = np.exp(pd.read_csv(cli_simulation / "data.csv") / 2)  # positive, log-normal columns
+    path = tmp_path_factory.mktemp("positive") / "positive.csv"
     frame.to_csv(path, index=False)
     return path
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 
 import numpy as np
@@ -122,15 +121,7 @@ def test_file_errors(tmp_path):
         find_files([tmp_path / "x.csv", tmp_path / "x.csv"])
 
 
-def test_missing_extra_names_it(tmp_path, monkeypatch):
-    real_import = builtins.__import__
-
-    def no_dask(name, *args, **kwargs):
-        if name.startswith("dask"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_dask)
+def test_missing_extra_names_it(tmp_path, no_dask):
     with pytest.raises(DataError, match=r"pip install 'causalmix\[dask\]'"):
         read_dataset([tmp_path])
 

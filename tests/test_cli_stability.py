@@ -13,13 +13,8 @@ FAST = ["--n-runs", "2", "--seed", "1"]
 
 
 @pytest.fixture(scope="module")
-def simulated(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sim") / "sim"
-    code = main(
-        ["-q", "simulate", "--nodes", "4", "--samples", "3000", "--seed", "3", "--out", str(out)]
-    )
-    assert code == 0
-    return out / "data.csv"
+def simulated(cli_simulation):
+    return cli_simulation / "data.csv"
 
 
 @pytest.mark.slow

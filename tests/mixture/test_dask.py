@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 import pytest
 
@@ -21,15 +19,7 @@ def _sample(n: int = 6000, seed: int = 0) -> np.ndarray:
     return sample_mixture(sem, ivs, n, random_state=rng).X
 
 
-def test_missing_dask_names_the_extra(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_dask(name, *args, **kwargs):
-        if name.startswith("dask"):
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_dask)
+def test_missing_dask_names_the_extra(no_dask):
     with pytest.raises(ImportError, match=r"pip install 'causalmix\[dask\]'"):
         _dask.require()
 
