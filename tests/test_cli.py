@@ -7,10 +7,25 @@ import re
 
 import pandas as pd
 import pytest
+from sklearn.metrics import adjusted_rand_score
 
 from causalmix.cli import main
 
 FAST = ["--n-runs", "2", "--seed", "1"]
+
+
+@pytest.fixture(scope="module")
+def fitted(cli_simulation, tmp_path_factory):
+    """``causalmix fit`` on the simulated data, with plots, ``--force``d over an older folder.
+
+    Fitted once for the tests that only read its output.
+    """
+    out = tmp_path_factory.mktemp("fit") / "fit"
+    out.mkdir()
+    (out / "stale.txt").write_text("from an earlier run")
+    assert main(["-q", "fit", str(cli_simulation / "data.csv"), "--out", str(out), "--force",
+                 *FAST]) == 0  # fmt: skip
+    return out
 
 
 def test_simulate_writes_data_and_truth(cli_simulation):
@@ -23,9 +38,8 @@ def test_simulate_writes_data_and_truth(cli_simulation):
     assert len(labels) == len(data)
 
 
-def test_fit_and_evaluate(cli_simulation, tmp_path, capsys):
-    out = tmp_path / "fit"
-    assert main(["-q", "fit", str(cli_simulation / "data.csv"), "--out", str(out), *FAST]) == 0
+def test_fit_and_evaluate(cli_simulation, fitted, capsys):
+    out = fitted
     names = {p.name for p in out.iterdir()}
     assert names == {"result.json", "dag.csv", "icpdag.csv", "icpdag.graphml", "icpdag.dot",
                      "labels.csv", "icpdag.png", "selection.png", "targets.png"}  # fmt: skip
@@ -74,7 +88,16 @@ def test_fit_with_labels_and_paper_mode(cli_simulation, tmp_path):
     result = json.loads((out / "result.json").read_text())
     assert result["observational"]["method"] == "rows"
     assert result["parameters"]["criterion"] == "drop_ratio"
-    assert 0.0 <= result["data"]["adjusted_rand_index_vs_labels"] <= 1.0
+    # the reported index is the one of the written labels against the label column (the truth);
+    # 1e-12: the CLI reads the labels as strings, so the same table is summed in another order
+    ari = result["data"]["adjusted_rand_index_vs_labels"]
+    written = pd.read_csv(out / "labels.csv")["component"]
+    assert ari == pytest.approx(adjusted_rand_score(frame["setting"], written), abs=1e-12)
+    # measured 0.995 (about 6 of 3000 rows in the wrong component; the same for --seed 1-5 and in
+    # the default mode): the five components barely overlap. 0.95 leaves room for rounding across
+    # platforms and still fails when 2 % of the rows move (ARI ~0.96 at 50 rows) or when two
+    # components merge (0.78)
+    assert ari > 0.95
     assert not (out / "graph.png").exists()
 
 
@@ -119,7 +142,7 @@ def test_missing_file(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
-def test_existing_output_refused_then_forced(cli_simulation, tmp_path, capsys):
+def test_existing_output_refused_then_forced(cli_simulation, fitted, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("precious")
@@ -127,8 +150,9 @@ def test_existing_output_refused_then_forced(cli_simulation, tmp_path, capsys):
     assert main(args) == 2
     assert "exists; pass --force" in capsys.readouterr().err
     assert (out / "keep.txt").read_text() == "precious"
-    assert main(["-q", *args, "--force"]) == 0
-    assert (out / "result.json").exists() and not (out / "keep.txt").exists()
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    # with --force (the shared fit's run): the old folder is replaced, not merged into
+    assert (fitted / "result.json").exists() and not (fitted / "stale.txt").exists()
 
 
 def test_unwritable_output(cli_simulation, tmp_path, monkeypatch, capsys):
@@ -184,14 +208,8 @@ def test_help_lists_every_subcommand(capsys):
         assert cmd in text
 
 
-def test_dot_output_marks_targets(cli_simulation, tmp_path):
-    out = tmp_path / "fit"
-    assert (
-        main(
-            ["-q", "fit", str(cli_simulation / "data.csv"), "--out", str(out), "--no-plots", *FAST]
-        )
-        == 0
-    )
+def test_dot_output_marks_targets(fitted):
+    out = fitted
     dot = (out / "icpdag.dot").read_text()
     result = json.loads((out / "result.json").read_text())
     n_targeted = len({v for c in result["components"] for v in c["target_indices"]})
