@@ -109,7 +109,7 @@ class MixtureUTIGSP(BaseEstimator):
         BIC, started from the free mixture and UT-IGSP's DAG. Right for hard, soft and shift
         interventions whose components overlap (where invariance tests on responsibility-weighted
         statistics over-call targets); slower. Skipped (``refined_`` False) when the free
-        mixture's components are separated (less than 2 % of the rows' responsibility shared), as
+        mixture's two or more components are separated (less than 2 % of the rows' responsibility shared), as
         do-interventions' are: then there is no overlap for it to correct. "none": the pipeline's
         answer without it (``paper_mode`` uses "none").
     random_state : int, numpy.random.Generator or None
@@ -527,7 +527,10 @@ class MixtureUTIGSP(BaseEstimator):
         from causalmix.stats import SufficientStatistics
 
         shared = float(np.mean(1.0 - resp.max(axis=1)))
-        if shared < SEPARATED_SHARE:
+        # one free component is "separated" trivially: an intervention the free mixture could not
+        # pay for may hide in it, and the refinement's growth is what can find it
+        alone = resp.shape[1] == 1 and self.n_components == "auto"
+        if shared < SEPARATED_SHARE and not alone:
             # no overlap to leak through (do-interventions): the statistics above are the
             # components' own, and the refinement could only re-derive the same answer slower
             log.info(

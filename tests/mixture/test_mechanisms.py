@@ -215,6 +215,20 @@ def test_no_split_is_worth_its_price_without_interventions():
     assert max(g for g, *_ in split_proposals(model, state, np.ones((1, Z.shape[0])))) < 0
 
 
+def test_one_free_component_is_refined():
+    """A shift the free mixture's BIC cannot pay for leaves one free component, trivially
+    "separated": the refinement still runs (only it can find such a component) and finds it."""
+    rng = np.random.default_rng([3, 77])
+    sem = random_sem(5, expected_degree=1.5, random_state=rng)
+    s = sample_mixture(sem, [shift_intervention(2, shift=1.5)], 2**14, weights=[0.6, 0.4],
+                       random_state=rng)  # fmt: skip
+    assert MixtureUTIGSP(refine="none", random_state=0).fit(s.X).n_components_ == 1
+    est = MixtureUTIGSP(random_state=0).fit(s.X)
+    assert est.refined_ and est.n_components_ == 2
+    obs = est.observational_component_
+    assert [sorted(t) for k, t in enumerate(est.targets_) if k != obs] == [[2]]
+
+
 def test_refinement_skipped_when_components_are_separated():
     """Do-interventions leave no overlap: refine="mechanisms" keeps the free pipeline's answer
     (same draws, same results); overlapping hard interventions are refined."""
