@@ -109,9 +109,9 @@ class MixtureUTIGSP(BaseEstimator):
         BIC, started from the free mixture and UT-IGSP's DAG. Right for hard, soft and shift
         interventions whose components overlap (where invariance tests on responsibility-weighted
         statistics over-call targets); slower. Skipped (``refined_`` False) when the free
-        mixture's two or more components are separated (less than 2 % of the rows' responsibility shared), as
-        do-interventions' are: then there is no overlap for it to correct. "none": the pipeline's
-        answer without it (``paper_mode`` uses "none").
+        mixture's two or more components are separated (less than 2 % of the rows'
+        responsibility shared), as do-interventions' are: then there is no overlap for it to
+        correct. "none": the pipeline's answer without it (``paper_mode`` uses "none").
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 

@@ -226,7 +226,8 @@ def fit_mechanism_mixture(
         component its own mechanism at every node.
     select_k : bool, default True
         Also choose the number of components by BIC: components are added one at a time (a
-        component split at one node) while the BIC improves, then deleted while that improves.
+        component split at one node, or one node's target gathered back from the components
+        that hold it besides their own) while the BIC improves, then deleted while that improves.
     max_components : int, optional
         Cap for ``select_k``; default ``p + 1``.
     reg_covar : float, default 1e-6
