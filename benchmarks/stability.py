@@ -259,13 +259,16 @@ def _pct(x: Any) -> str:
 def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
     from causalmix import MixtureUTIGSP
 
+    # the estimator's parameters when the grid ran; grids saved before they were recorded ran
+    # before refine="mechanisms" became the default
+    params = cfg.get("estimator_params") or MixtureUTIGSP(refine="none").get_params()
     out = [
         "## Stability: are the reported frequencies honest?",
         "",
         C.header_markdown(header),
         "",
         f"`causalmix.stability` with `MixtureUTIGSP()` (parameters "
-        f"`{json.dumps(MixtureUTIGSP().get_params(), sort_keys=True, default=str)}`), "
+        f"`{json.dumps(params, sort_keys=True, default=str)}`), "
         f"half-size subsamples; {cfg['resamples']} resamples per simulated run (so ≥ 0.9 means "
         f"≥ {int(np.ceil(THRESHOLD * cfg['resamples']))} of them); "
         f"{cfg['seeds']} seeds per cell. Grid: do-interventions (value 1) and mean shifts "
@@ -394,6 +397,9 @@ def main(argv=None) -> int:
     else:  # quick, or the --p / --log2n overrides: every combination
         cells = tuple((p, e) for p in cfg["p"] for e in cfg["log2n"])
     cfg["cells"] = cells
+    from causalmix import MixtureUTIGSP
+
+    cfg["estimator_params"] = MixtureUTIGSP().get_params()
     tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"])
              for seed in range(cfg["seeds"]) for p, e in cells for kind in cfg["kinds"]]  # fmt: skip
     print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
