@@ -211,7 +211,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="parallel refits for --stability (-1: all cores; default 1)")  # fmt: skip
 
     ev = sub.add_parser("evaluate", help="score a result.json against a truth.json",
-                        description="Metrics of ALGORITHM.md §6: K̂ vs K, observational component, "
+                        description="Metrics (causalmix.report.evaluate): K̂ vs K, observational component, "
                         "DAG SHD (reversal = 1), I-CPDAG SHD, parameter and weight errors, "
                         "target Jaccard (observational target set ∅).")  # fmt: skip
     ev.add_argument("result", type=Path, help="result.json written by 'fit' or 'demo'")

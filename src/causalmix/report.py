@@ -349,7 +349,7 @@ def _edges_to_adjacency(
 def evaluate(result: Mapping[str, Any], truth: Mapping[str, Any]) -> dict[str, Any]:
     """Score a ``result.json`` against a ground truth (``MixtureSample.truth_dict()`` format).
 
-    Conventions (ALGORITHM.md §6): DAG SHD counts a reversal once; I-CPDAG SHD scores one point per
+    Conventions: DAG SHD counts a reversal once; I-CPDAG SHD scores one point per
     node pair whose adjacency or mark differs; components are matched by the Hungarian assignment
     on ``‖μ − μ'‖₁ + ‖Σ − Σ'‖₁``; the weight error is ``Σ |π̂ − π|`` against the true weights; the
     target Jaccard treats the observational target set as ∅ (both empty → 1) and scores unmatched

@@ -135,8 +135,8 @@ def _eligible(
 
 
 def _dfs(start: State, ci: CITester, depth: int, rng: np.random.Generator, memo: _Memo) -> Run:
-    """One run of the search (ALGORITHM.md §3.7): restart at any strictly better neighbour, else
-    walk the plateau depth-first up to ``depth`` moves, backtracking when stuck."""
+    """One run of the search: restart at any strictly better neighbour, else walk the plateau
+    depth-first up to ``depth`` moves, backtracking when stuck."""
     G = start
     s = G[1]
     visited: set[Parents] = set()

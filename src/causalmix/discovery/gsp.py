@@ -1,9 +1,9 @@
 """Baselines on the same search: plain GSP (observational) and IGSP with known targets.
 
 GSP minimises the number of arcs over DAGs reachable by covered-arc reversals from minimal
-I-MAPs [1]_. IGSP with known single-node targets [2]_ (in the simplified form of ALGORITHM.md
-§3.8) calls the arc ``i -> j`` *protected* when some setting with target set exactly ``{i}``
-changes the marginal law of ``X_j`` (invariance test of ``j`` given ``∅``), and minimises
+I-MAPs [1]_. IGSP with known single-node targets [2]_ (in a simplified form) calls the arc
+``i -> j`` *protected* when some setting with target set exactly ``{i}`` changes the marginal
+law of ``X_j`` (invariance test of ``j`` given ``∅``), and minimises
 ``(number of arcs, number of protected arcs the DAG orients the other way)``. These are the
 "oracle labels" baselines; unlike UT-IGSP they do not infer targets.
 

@@ -1,4 +1,4 @@
-"""Disentangling the mixture (ALGORITHM.md §2, steps 1, 2 and 4).
+"""Disentangling the mixture: its fit, its number of components and the per-component statistics.
 
 - :mod:`~causalmix.mixture.em`: full-covariance Gaussian-mixture EM (:func:`fit_mixture`,
   :class:`GaussianMixtureFit`);

@@ -1,6 +1,6 @@
 """Full-covariance Gaussian-mixture EM with warm starts.
 
-The model is ``p(x) = sum_c pi_c N(x; mu_c, Sigma_c)`` (ALGORITHM.md §1-2). The iteration is the
+The model is ``p(x) = sum_c pi_c N(x; mu_c, Sigma_c)``. The iteration is the
 one of scikit-learn's :class:`~sklearn.mixture.GaussianMixture` with ``covariance_type="full"``:
 same M-step (``n_c`` floored by ``10 eps``, ``reg_covar`` added to every diagonal), same
 convergence rule (absolute change of the mean log-likelihood below ``tol``), same k-means

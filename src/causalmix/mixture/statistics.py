@@ -1,6 +1,6 @@
 """From a fitted mixture to the per-component statistics that UT-IGSP consumes.
 
-Two ways (ALGORITHM.md §2 step 4):
+Two ways:
 
 - :func:`component_statistics` (default of the pipeline): responsibility-weighted means and Grams
   of the observed rows, with effective sizes ``n_c = sum_i r_ic``; no resampling noise.
