@@ -22,7 +22,7 @@ on both paths, so that equal blocks give bit-identical sums.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -56,10 +56,14 @@ def array_blocks(X: np.ndarray, chunk_size: int) -> list[np.ndarray]:
     return [X[start : start + chunk_size] for start in range(0, X.shape[0], chunk_size)]
 
 
-def sum_parts(parts: Sequence[tuple]) -> tuple:
-    """Element-wise sum of block results (tuples of arrays or numbers), in block order."""
-    total = [np.array(x, dtype=np.float64, copy=True) for x in parts[0]]
-    for part in parts[1:]:
+def sum_parts(parts: Iterable[tuple]) -> tuple:
+    """Element-wise sum of block results (tuples of arrays or numbers), in block order.
+
+    A running sum: a generator of parts is consumed one block at a time, never held whole.
+    """
+    parts = iter(parts)
+    total = [np.array(x, dtype=np.float64, copy=True) for x in next(parts)]
+    for part in parts:
         for acc, x in zip(total, part, strict=True):
             acc += x
     return tuple(total)
@@ -136,12 +140,7 @@ def map_in_memory(blocks: Sequence[np.ndarray]) -> Mapper:
     """A mapper ``(function, extra args) -> summed block results`` over in-memory blocks."""
 
     def mapper(function: Callable, args: tuple) -> tuple:
-        # the running sum of sum_parts, without holding every block's result
-        total = [np.array(x, dtype=np.float64, copy=True) for x in function(blocks[0], *args)]
-        for b in blocks[1:]:
-            for acc, x in zip(total, function(b, *args), strict=True):
-                acc += x
-        return tuple(total)
+        return sum_parts(function(b, *args) for b in blocks)
 
     return mapper
 

@@ -155,16 +155,10 @@ def summarise(
     else:  # the labels from the statistics' E-step: one pass over the rows, not two
         size = _chunked.DEFAULT_CHUNK if chunk_size is None else chunk_size
         labels = np.empty(X.shape[0], dtype=np.intp)
-        total = None
-        for start in range(0, X.shape[0], size):
-            part = _chunked.summary_block(
-                X[start : start + size], center, params, labels[start : start + size]
-            )
-            total = [np.array(x, copy=True) for x in part] if total is None else total
-            if start:  # the running sum of _chunked.map_in_memory, in block order
-                for acc, x in zip(total, part, strict=True):
-                    acc += x
-        nk, grams, sums = total
+        nk, grams, sums = _chunked.sum_parts(
+            _chunked.summary_block(X[s : s + size], center, params, labels[s : s + size])
+            for s in range(0, X.shape[0], size)
+        )
     if np.any(nk <= 0):
         raise ValueError(f"every component needs positive total weight, got {nk.tolist()}")
     stats = SufficientStatistics(nk, sums / nk[:, None], grams, center)
