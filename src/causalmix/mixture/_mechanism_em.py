@@ -30,6 +30,7 @@ __all__ = [
     "m_step",
     "n_parameters",
     "run_em",
+    "sharing_counts",
     "to_data_units",
 ]
 
@@ -114,6 +115,11 @@ def canonical(labels: np.ndarray) -> np.ndarray:
     _, first, inv = np.unique(labels, return_index=True, return_inverse=True)
     order = np.argsort(np.argsort(first))
     return order[inv].astype(np.int64)
+
+
+def sharing_counts(groups: np.ndarray) -> np.ndarray:
+    """Per component, how many (node, component) mechanisms it shares (itself included)."""
+    return (groups[:, :, None] == groups[:, None, :]).sum(axis=(0, 1))
 
 
 def group_merges(groups_j: np.ndarray) -> list[np.ndarray]:

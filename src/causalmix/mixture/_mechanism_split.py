@@ -21,6 +21,7 @@ from causalmix.mixture._mechanism_em import (
     MechanismModel,
     MechanismState,
     canonical,
+    sharing_counts,
 )
 
 __all__ = ["gather_proposals", "split_proposals"]
@@ -127,12 +128,10 @@ def split_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nda
     return out
 
 
-def shared_groups(groups: np.ndarray, log_w: np.ndarray) -> np.ndarray:
+def _shared_groups(groups: np.ndarray, log_w: np.ndarray) -> np.ndarray:
     """Per node, the group most components share; ties go to the group of the component that
     shares most mechanisms with the others (then the heavier one): the observational guess."""
-    K = groups.shape[1]
-    sharing = np.array([(groups == groups[:, [c]]).sum() for c in range(K)])
-    ref = int(np.lexsort((-log_w, -sharing))[0])
+    ref = int(np.lexsort((-log_w, -sharing_counts(groups)))[0])
     out = np.empty(groups.shape[0], dtype=np.int64)
     for j, row in enumerate(groups):
         counts = np.bincount(row)
@@ -157,7 +156,7 @@ def gather_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nd
     """
     groups = state.groups
     p, K = groups.shape
-    mode = shared_groups(groups, state.log_w)
+    mode = _shared_groups(groups, state.log_w)
     off = groups != mode[:, None]  # (p, K): component c is off the shared mechanism at j
     out = []
     for j in range(p):

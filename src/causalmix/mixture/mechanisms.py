@@ -60,6 +60,7 @@ from causalmix.mixture._mechanism_em import (
     m_step,
     n_parameters,
     run_em,
+    sharing_counts,
     to_data_units,
 )
 from causalmix.mixture._mechanism_search import SearchFit, search, select_components, target_groups
@@ -355,8 +356,7 @@ def fit_mechanism_mixture(
     # observational component: the target model with the smallest BIC
     state, resp_t = fit.state, fit.resp_t
     K = resp_t.shape[0]
-    sharing = np.array([(state.groups == state.groups[:, [c]]).sum() for c in range(K)])
-    order = np.argsort(-sharing, kind="stable")
+    order = np.argsort(-sharing_counts(state.groups), kind="stable")
     cands = order if observational_candidates is None else order[:observational_candidates]
     fits = {}
     n_iter = fit.n_iter
