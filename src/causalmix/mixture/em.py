@@ -36,6 +36,7 @@ import numpy as np
 from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import (
     check_data_matrix,
     check_positive_int,
@@ -100,10 +101,8 @@ class GaussianMixtureFit:
     history: np.ndarray
 
     def __post_init__(self) -> None:
-        for name in ("weights", "means", "covariances", "precisions_cholesky", "history"):
-            arr = np.array(getattr(self, name), dtype=np.float64)
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
+        names = ("weights", "means", "covariances", "precisions_cholesky", "history")
+        freeze_arrays(self, names, np.float64)
 
     @property
     def n_components(self) -> int:
