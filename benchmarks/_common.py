@@ -6,7 +6,7 @@
 - :func:`fit_method` fits one configuration of :class:`causalmix.MixtureUTIGSP` (or the oracle:
   UT-IGSP on the true labelled components) and times it;
 - :func:`score` is the ONE evaluation function used for every method, including the reference
-  pipeline; it calls :mod:`causalmix.metrics` (ALGORITHM.md §6 conventions, see ``CONVENTIONS``);
+  pipeline; it calls :mod:`causalmix.metrics` (docs/spec.md §6 conventions, see ``CONVENTIONS``);
 - :func:`run_tasks` runs (cell, method, seed) tasks, optionally in 2 processes, with a resumable
   cache in ``benchmarks/.cache/`` (git-ignored) keyed by task and library fingerprint;
 - writers for JSON / CSV / Markdown, the machine / date / commit header, and plot helpers

@@ -28,7 +28,7 @@ METHODS = (
     C.ORACLE,
     C.Method("oracle-extended", "oracle", {"start": "mixed", "select": "total"}),
 )
-REFERENCE_ORACLE_MEDIAN = {"all": 3.0, "half": 3.5}  # ../shared/REFERENCE_RESULTS.md, p = 6, 2^14
+REFERENCE_ORACLE_MEDIAN = {"all": 3.0, "half": 3.5}  # docs/spec.md §7.3, p = 6, 2^14
 
 
 def markdown(summary, header) -> str:

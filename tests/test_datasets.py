@@ -53,3 +53,36 @@ def test_bad_columns(tmp_path):
     path.write_text("Raf,Mek\n1,2\n")
     with pytest.raises(ValueError, match="lacks the columns"):
         load_sachs(path)
+
+
+def _touch(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    return path
+
+
+def test_search_places_are_only_the_documented_ones(tmp_path, monkeypatch):
+    # a package installed at tmp/site/src/causalmix (no pyproject.toml: not a source checkout);
+    # a sachs.csv in ../shared/data of a folder further up must not be found
+    import causalmix.datasets as datasets
+
+    monkeypatch.setattr(datasets, "__file__", str(tmp_path / "site/src/causalmix/datasets.py"))
+    monkeypatch.delenv("CAUSALMIX_SACHS", raising=False)
+    _touch(tmp_path / "shared/data/sachs.csv")  # ../shared of tmp/site: only a parent walk finds it
+    cwd = tmp_path / "work/run"
+    cwd.mkdir(parents=True)
+    monkeypatch.chdir(cwd)
+    with pytest.raises(FileNotFoundError, match=r"tried [^,]*work/shared/data/sachs\.csv\)"):
+        find_sachs_csv()
+    # the working directory's ../shared/data
+    found = _touch(tmp_path / "work/shared/data/sachs.csv")
+    assert find_sachs_csv() == found
+    found.unlink()
+    # a source checkout's ../shared/data (tmp/site is the checkout root once it has pyproject.toml)
+    _touch(tmp_path / "site/pyproject.toml")
+    assert find_sachs_csv() == tmp_path / "shared/data/sachs.csv"
+    # $CAUSALMIX_SACHS first, an explicit path before everything
+    env = _touch(tmp_path / "env.csv")
+    monkeypatch.setenv("CAUSALMIX_SACHS", str(env))
+    assert find_sachs_csv() == env
+    assert find_sachs_csv(tmp_path / "shared/data/sachs.csv") == tmp_path / "shared/data/sachs.csv"

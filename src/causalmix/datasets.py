@@ -83,7 +83,9 @@ class SachsData:
 def find_sachs_csv(path: str | os.PathLike | None = None) -> Path:
     """Locate the Sachs CSV: ``path``, else ``$CAUSALMIX_SACHS``, else ``../shared/data/sachs.csv``.
 
-    The last is searched relative to the working directory and to the source checkout.
+    The last is searched relative to the working directory and, for a source checkout (an
+    editable install: ``src/causalmix`` below a folder with ``pyproject.toml``), relative to the
+    checkout's root; nowhere else.
 
     Raises
     ------
@@ -96,13 +98,15 @@ def find_sachs_csv(path: str | os.PathLike | None = None) -> Path:
     else:
         if os.environ.get("CAUSALMIX_SACHS"):
             candidates.append(Path(os.environ["CAUSALMIX_SACHS"]))
-        here = Path(__file__).resolve()
-        for root in (Path.cwd(), *here.parents):
-            candidates.append(root.parent / "shared" / "data" / "sachs.csv")
+        roots = [Path.cwd()]
+        checkout = Path(__file__).resolve().parents[2]
+        if (checkout / "pyproject.toml").is_file() and checkout not in roots:
+            roots.append(checkout)
+        candidates += [root.parent / "shared" / "data" / "sachs.csv" for root in roots]
     for cand in candidates:
         if cand.is_file():
             return cand
-    tried = ", ".join(str(c) for c in candidates[:4])
+    tried = ", ".join(str(c) for c in candidates)
     raise FileNotFoundError(
         f"Sachs data not found (tried {tried}); pass path= or set CAUSALMIX_SACHS to sachs.csv"
     )

@@ -30,6 +30,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score
 
+from causalmix._frozen import freeze_arrays
 from causalmix.graphs import check_adjacency, check_dag
 
 __all__ = [
@@ -170,10 +171,7 @@ class ComponentMatching:
     total_distance: float
 
     def __post_init__(self) -> None:
-        for name in ("est_to_true", "true_to_est", "cost", "distances"):
-            arr = np.array(getattr(self, name))
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
+        freeze_arrays(self, ("est_to_true", "true_to_est", "cost", "distances"))
 
     n_est = property(lambda self: int(self.est_to_true.shape[0]), doc="Number of estimates.")
     n_true = property(lambda self: int(self.true_to_est.shape[0]), doc="Number of true components.")
@@ -319,9 +317,7 @@ class TargetJaccard:
     mean_interventional: float
 
     def __post_init__(self) -> None:
-        arr = np.array(self.per_component, dtype=np.float64)
-        arr.setflags(write=False)
-        object.__setattr__(self, "per_component", arr)
+        freeze_arrays(self, ("per_component",), np.float64)
 
 
 def target_jaccard(

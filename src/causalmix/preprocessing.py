@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._frozen import freeze_arrays
+
 __all__ = ["ColumnScaler", "robust_scaler"]
 
 _IQR_TO_SD = 1.3489795003921634  # IQR of the standard normal distribution
@@ -61,10 +63,7 @@ class ColumnScaler:
     method: tuple[str, ...]
 
     def __post_init__(self) -> None:
-        for name in ("location", "scale"):
-            arr = np.array(getattr(self, name), dtype=np.float64)
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
+        freeze_arrays(self, ("location", "scale"), np.float64)
 
     @property
     def log_jacobian(self) -> float:

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_positive_int, check_random_state
 from causalmix.diagnostics import CausalmixWarning
 
@@ -100,11 +101,18 @@ class StabilityResult:
     matched_frequency: np.ndarray
 
     def __post_init__(self) -> None:
-        for name, value in vars(self).items():
-            if isinstance(value, np.ndarray):
-                copy = np.array(value)
-                copy.setflags(write=False)
-                object.__setattr__(self, name, copy)
+        arrays = (
+            "n_components",
+            "reference_icpdag",
+            "reference_means",
+            "reference_covariances",
+            "directed",
+            "undirected",
+            "target_frequency",
+            "observational_frequency",
+            "matched_frequency",
+        )
+        freeze_arrays(self, arrays)
 
     @property
     def adjacency(self) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""UT-IGSP / GSP / IGSP on Gaussian samples (ALGORITHM.md §5) and input validation."""
+"""UT-IGSP / GSP / IGSP on Gaussian samples (docs/spec.md §5) and input validation."""
 
 from __future__ import annotations
 

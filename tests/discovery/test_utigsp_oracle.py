@@ -1,4 +1,4 @@
-"""UT-IGSP, GSP and IGSP with oracle testers: the exact cases of ALGORITHM.md §5."""
+"""UT-IGSP, GSP and IGSP with oracle testers: the exact cases of docs/spec.md §5."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_diamond(seed):
 
 @pytest.mark.slow
 def test_random_dags_icpdag_and_targets_exact():
-    # ALGORITHM.md §5: p = 8, ~2 expected neighbours, 3 single-node targets, 100/100 exact
+    # docs/spec.md §5: p = 8, ~2 expected neighbours, 3 single-node targets, 100/100 exact
     rng = np.random.default_rng(2024)
     failures = []
     for trial in range(100):

@@ -1,4 +1,4 @@
-"""I-CPDAG: worked examples of ALGORITHM.md §4, properties, and brute force on small graphs."""
+"""I-CPDAG: worked examples of docs/spec.md §4, properties, and brute force on small graphs."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from causalmix.graphs import (
 )
 from tests.conftest import make_dag, random_dag
 
-# (p, arcs, targets, expected directed, expected undirected) from ALGORITHM.md §4
+# (p, arcs, targets, expected directed, expected undirected) from docs/spec.md §4
 WORKED = [
     (3, [(0, 1), (1, 2)], [], [], [(0, 1), (1, 2)]),
     (3, [(0, 1), (1, 2)], [{0}], [(0, 1), (1, 2)], []),

@@ -27,7 +27,7 @@ SACHS = [
     -55.7098,
     -55.6611,
     -55.2302,
-]  # REFERENCE_RESULTS.md §2
+]  # docs/spec.md §7.1
 
 
 @pytest.mark.parametrize(("cutoff", "k"), [(0.01, 4), (0.07, 2), (0.15, 1), (0.30, 1)])
@@ -185,7 +185,7 @@ def test_recovers_simulated_do_mixture_after_matching():
 
 @pytest.mark.slow
 def test_bic_finds_weak_hard_interventions_the_paper_rule_misses():
-    # hard interventions N(0, 0.1) on half the nodes (REFERENCE_RESULTS.md §3): seeds 0-3 all
+    # hard interventions N(0, 0.1) on half the nodes (docs/spec.md §7.2): seeds 0-3 all
     # give paper 1 / BIC 4 at this size; the benchmark measures the rates.
     mean, var = 0.0, 0.1
     rng = np.random.default_rng(0)

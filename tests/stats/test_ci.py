@@ -18,7 +18,7 @@ from causalmix.stats.ci import _partial_correlation, _partial_correlation_small
 
 C = np.array([[1.0, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 1.0]])
 
-# ALGORITHM.md §3.1 (n = 100, alpha = 1e-3): z to 1e-6; p-values are printed there with 5
+# docs/spec.md §3.1 (n = 100, alpha = 1e-3): z to 1e-6; p-values are printed there with 5
 # significant digits, so they are compared with a relative tolerance of 1e-4.
 REFERENCE = [
     ((0, 1, ()), 5.410038, 6.3011e-8, False),

@@ -25,7 +25,7 @@ def reference_stats():
 
 
 def test_reference_numbers(reference_stats):
-    # ALGORITHM.md §3.2, alpha = 0.05; all numbers to 1e-6
+    # docs/spec.md §3.2, alpha = 0.05; all numbers to 1e-6
     res = invariance_test(reference_stats, 1, [0], base=0, alpha=0.05)
     np.testing.assert_allclose(res.variance_ratio[1:], [0.2275862, 0.1111111], atol=1e-6)
     np.testing.assert_allclose(res.variance_pvalue[1:], [0.1300351, 0.0307494], atol=1e-6)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_positive_int, check_random_state
 from causalmix.simulate.interventions import Intervention
 from causalmix.simulate.sem import LinearGaussianSEM
@@ -29,12 +30,6 @@ __all__ = ["ComponentTruth", "MixtureSample", "sample_mixture"]
 
 #: Tolerance on ``|sum(weights) - 1|``.
 WEIGHT_SUM_TOL = 1e-8
-
-
-def _readonly(arr: object, dtype: type = np.float64) -> np.ndarray:
-    out = np.array(arr, dtype=dtype)
-    out.setflags(write=False)
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,8 +57,7 @@ class ComponentTruth:
     intervention: Intervention | None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mean", _readonly(self.mean))
-        object.__setattr__(self, "covariance", _readonly(self.covariance))
+        freeze_arrays(self, ("mean", "covariance"), np.float64)
 
     @property
     def is_observational(self) -> bool:
@@ -96,9 +90,9 @@ class MixtureSample:
     components: tuple[ComponentTruth, ...]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "X", _readonly(self.X))
-        object.__setattr__(self, "labels", _readonly(self.labels, np.int64))
-        object.__setattr__(self, "dag", _readonly(self.dag, np.int8))
+        freeze_arrays(self, ("X",), np.float64)
+        freeze_arrays(self, ("labels",), np.int64)
+        freeze_arrays(self, ("dag",), np.int8)
         object.__setattr__(self, "components", tuple(self.components))
 
     @property

@@ -22,6 +22,7 @@ With ``M = v_b A_b⁻¹ + v_k A_k⁻¹ = A_b⁻¹ (v_b A_k + v_k A_b) A_k⁻¹``
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import numpy as np
@@ -40,9 +41,15 @@ Regression = tuple[
 ]
 
 
-# per width w: flat positions in a (w, w) block of the lower band storage of that block (row
-# c + dd, column c at band entry [c, dd]); w * w (an appended zero) outside the block
-_BAND_INDEX: dict[int, np.ndarray] = {}
+@functools.lru_cache(maxsize=64)
+def _band_index(w: int) -> np.ndarray:
+    """Flat positions in a ``(w, w)`` block of the lower band storage of that block (row
+    ``c + dd``, column ``c`` at band entry ``[c, dd]``); ``w * w`` (an appended zero) outside
+    the block. Read-only; cached per width (at most the number of nodes)."""
+    c, dd = np.arange(w)[:, None], np.arange(w)[None, :]
+    index = np.where(c + dd < w, (c + dd) * w + c, w * w).ravel()
+    index.setflags(write=False)
+    return index
 
 
 def _spd_solve(A: np.ndarray, rhs: np.ndarray, overwrite_rhs: bool = False) -> np.ndarray:
@@ -52,10 +59,7 @@ def _spd_solve(A: np.ndarray, rhs: np.ndarray, overwrite_rhs: bool = False) -> n
     ``numpy.linalg.LinAlgError`` if some block is not numerically positive definite.
     ``overwrite_rhs``: a contiguous ``rhs`` may receive the solution."""
     w = A.shape[-1]
-    index = _BAND_INDEX.get(w)
-    if index is None:
-        c, dd = np.arange(w)[:, None], np.arange(w)[None, :]
-        index = _BAND_INDEX[w] = np.where(c + dd < w, (c + dd) * w + c, w * w).ravel()
+    index = _band_index(w)
     blocks = A.reshape(-1, w * w)
     band = np.concatenate([blocks, np.zeros((blocks.shape[0], 1))], axis=1)[:, index]
     # the band (Fortran-ordered, owned here) is factorised in place

@@ -168,7 +168,7 @@ def partial_correlation_test(
 
     References
     ----------
-    .. [1] Squires, Wang & Uhler, UAI 2020, arXiv:1910.09007, Section 3.1 of our ALGORITHM notes.
+    .. [1] Squires, Wang & Uhler, UAI 2020, arXiv:1910.09007, Section 3.1 of docs/spec.md.
     """
     cov = _check_covariance(covariance)
     n = check_real(n, "n", low=0.0, low_inclusive=False)

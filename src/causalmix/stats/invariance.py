@@ -41,12 +41,14 @@ References
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_alpha
 from causalmix.stats._regression import (
     Regression,
@@ -69,19 +71,32 @@ logger = logging.getLogger(__name__)
 _SPLIT_BATCH = 32
 
 # Critical values of the two F tests depend only on the level and the sample sizes, so testers on
-# statistics of equal sizes (every base of a mixture, repeated fits) share them. Keyed by
-# ``(level, n_base, n_others)``; the Wald table holds rows ``m = 1, 2, ...`` computed so far.
-_F_BOUNDS: dict[tuple[float, float, tuple[float, ...]], tuple[np.ndarray, np.ndarray]] = {}
-_W_TABLES: dict[tuple[float, float, tuple[float, ...]], tuple[np.ndarray, np.ndarray]] = {}
-_BOUNDS_CACHE_SIZE = 256  # entries per cache; it is emptied when full
+# statistics of equal sizes (every base of a mixture, repeated fits) share them: pure functions of
+# ``(level, n_base, n_others)`` behind bounded LRU caches, returning read-only arrays.
+_BOUNDS_CACHE_SIZE = 256
 
 
-def _remember(cache: dict, key: tuple, value: tuple[np.ndarray, np.ndarray]) -> None:
-    if len(cache) >= _BOUNDS_CACHE_SIZE:
-        cache.clear()
-    for a in value:
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
         a.setflags(write=False)
-    cache[key] = value
+    return arrays
+
+
+@functools.lru_cache(maxsize=_BOUNDS_CACHE_SIZE)
+def _variance_bounds(
+    level: float, n_base: float, n_others: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` per other component: ``R`` is variant iff outside ``[lo, hi]``."""
+    return _read_only(*two_sided_f_bounds(level, n_base - 1.0, np.array(n_others) - 1.0))
+
+
+@functools.lru_cache(maxsize=_BOUNDS_CACHE_SIZE)
+def _wald_bounds_table(
+    level: float, n_base: float, n_others: tuple[float, ...], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` of shape ``(width, K - 1)``: row ``m - 1`` bounds ``W`` for ``m`` regressors."""
+    m = np.arange(1.0, width + 1.0)[:, None]
+    return _read_only(*two_sided_f_bounds(level, m, n_base + np.array(n_others) - m))
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,10 @@ class InvarianceTestResult:
     variance_ratio: np.ndarray
     variance_pvalue: np.ndarray
     variant: np.ndarray
+
+    def __post_init__(self) -> None:
+        names = ("coef_statistic", "coef_pvalue", "variance_ratio", "variance_pvalue", "variant")
+        freeze_arrays(self, names)
 
 
 class GaussianInvarianceTester:
@@ -169,15 +188,8 @@ class GaussianInvarianceTester:
         # alpha / 2 (the same rule as comparing their p-values, without evaluating F's cdf)
         self._nb, self._nk = float(self._n[self.base]), self._n[self._others]
         self._bounds_key = (self.alpha / 2.0, self._nb, tuple(self._nk.tolist()))
-        f_bounds = _F_BOUNDS.get(self._bounds_key)
-        if f_bounds is None:
-            f_bounds = two_sided_f_bounds(self.alpha / 2.0, self._nb - 1.0, self._nk - 1.0)
-            _remember(_F_BOUNDS, self._bounds_key, f_bounds)
-        self._f_bounds = f_bounds
-        self._w_table = _W_TABLES.get(self._bounds_key) or (
-            np.empty((0, len(self._others))),
-            np.empty((0, len(self._others))),
-        )
+        self._f_bounds = _variance_bounds(*self._bounds_key)
+        self._w_table = _wald_bounds_table(*self._bounds_key, 0)
 
     def with_base(self, base: int, alpha: float | None = None) -> GaussianInvarianceTester:
         """A tester for another base (and optionally level) sharing the regression cache."""
@@ -204,17 +216,11 @@ class GaussianInvarianceTester:
     def _wald_table(self, width: int) -> tuple[np.ndarray, np.ndarray]:
         """Wald bounds for ``m = 1 .. width`` (or more) regressors as ``(rows, K - 1)`` arrays.
 
-        Rows are computed once per level and sample sizes (shared by testers through a module
-        cache) and only the missing ones are added when a wider table is needed.
+        The tester keeps the widest table it has used; tables are shared by testers on
+        statistics of equal sizes through a module cache.
         """
-        lo, hi = self._w_table
-        have = lo.shape[0]
-        if have < width:
-            m = np.arange(have + 1.0, width + 1.0)[:, None]
-            new_lo, new_hi = two_sided_f_bounds(self.alpha / 2.0, m, self._nb + self._nk - m)
-            table = (np.concatenate([lo, new_lo]), np.concatenate([hi, new_hi]))
-            _remember(_W_TABLES, self._bounds_key, table)
-            self._w_table = table
+        if self._w_table[0].shape[0] < width:
+            self._w_table = _wald_bounds_table(*self._bounds_key, width)
         return self._w_table
 
     def _pvalues(
@@ -367,8 +373,6 @@ class GaussianInvarianceTester:
         variant = np.zeros(self.n_components, dtype=bool)
         variant[self._others] = self._variant(W, R, m, dfn)
         arrays.append(variant)
-        for a in arrays:
-            a.setflags(write=False)
         return InvarianceTestResult(i, tuple(mask_to_nodes(mask)), self.base, *arrays)
 
     def _check(self, i: object, cond: Iterable[int]) -> tuple[int, int]:

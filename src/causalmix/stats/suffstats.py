@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_data_matrix
 
 __all__ = ["SufficientStatistics"]
@@ -48,10 +49,7 @@ class SufficientStatistics:
     center: np.ndarray
 
     def __post_init__(self) -> None:
-        for field in ("n", "means", "grams", "center"):
-            arr = np.array(getattr(self, field), dtype=np.float64)
-            arr.setflags(write=False)
-            object.__setattr__(self, field, arr)
+        freeze_arrays(self, ("n", "means", "grams", "center"), np.float64)
         k, p = self.means.shape if self.means.ndim == 2 else (None, None)
         if k is None or self.n.shape != (k,) or self.grams.shape != (k, p + 1, p + 1):
             raise ValueError(
