@@ -218,11 +218,12 @@ def test_dot_output_marks_targets(fitted):
 
 
 def test_refine_option_reaches_the_estimator(tmp_path):
-    from causalmix.cli import _build_parser, _estimator
+    from causalmix._cli_parser import build_parser
+    from causalmix.cli import _estimator
 
     def build(*extra):
         return _estimator(
-            _build_parser().parse_args(["fit", "x.csv", "--out", str(tmp_path), *extra])
+            build_parser().parse_args(["fit", "x.csv", "--out", str(tmp_path), *extra])
         )
 
     assert build("--refine", "mechanisms").refine == "mechanisms"

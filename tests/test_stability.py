@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from causalmix import MixtureUTIGSP, StabilityResult, stability
+from causalmix._stability_refit import unit_free
 from causalmix.graphs import dag_to_icpdag
 from causalmix.metrics import match_components
 from causalmix.preprocessing import ColumnScaler
 from causalmix.simulate import LinearGaussianSEM, paper_interventions, sample_mixture
-from causalmix.stability import _unit_free
 
 
 def _result(directed, undirected, targets=((0.0, 0.0, 0.0), (0.95, 0.5, 0.0))) -> StabilityResult:
@@ -112,12 +112,12 @@ def test_components_are_matched_in_standardised_units():
     ref = (np.array([[0.0, 0.0], [1.0, 500.0]]), np.stack([np.diag([1.0, 1e6])] * 2))
     est = (np.array([[0.05, 400.0], [1.05, 100.0]]), ref[1].copy())
     raw = match_components(*est, *ref)
-    z = match_components(*_unit_free(*est, unit), *_unit_free(*ref, unit))
+    z = match_components(*unit_free(*est, unit), *unit_free(*ref, unit))
     np.testing.assert_array_equal(z.est_to_true, [0, 1])
     np.testing.assert_array_equal(raw.est_to_true, [1, 0])  # what the data's units would do
     # standardising is the inverse of the scaler's map back to the data's units
     scaler = ColumnScaler(location=np.array([5.0, -2.0]), scale=unit[1], method=("iqr", "iqr"))
-    means, covs = _unit_free(scaler.inverse_means(ref[0]), scaler.inverse_covariances(ref[1]),
+    means, covs = unit_free(scaler.inverse_means(ref[0]), scaler.inverse_covariances(ref[1]),
                              (scaler.location, scaler.scale))  # fmt: skip
     np.testing.assert_allclose(means, ref[0], atol=1e-12)  # float rounding of x * 1000 - 2
     np.testing.assert_allclose(covs, ref[1], rtol=1e-12)

@@ -18,7 +18,11 @@ import numpy as np
 
 from causalmix._parquet_dataset import read_dataset
 
-__all__: list[str] = []
+__all__ = ["check_options", "fit_dataset", "write_labels_by_partition"]
+
+# rows per predict_proba call while writing labels.csv: bounds the memory of a partition's
+# posteriors (the same block size as the in-memory chunked fit)
+LABEL_BLOCK_ROWS = 16384
 
 _IN_MEMORY_ONLY = {  # option attribute -> (flag, value meaning "not given")
     "label_column": ("--label-column", None),
@@ -37,8 +41,11 @@ def check_options(args: argparse.Namespace, transform: str) -> None:
     ValueError
         Naming every such option given.
     """
-    given = [flag for attr, (flag, unset) in _IN_MEMORY_ONLY.items()
-             if getattr(args, attr, unset) != unset]  # fmt: skip
+    given = [
+        flag
+        for attr, (flag, unset) in _IN_MEMORY_ONLY.items()
+        if getattr(args, attr, unset) != unset
+    ]
     if transform == "rank":
         given.append("--transform rank")
     if given:
@@ -64,11 +71,17 @@ def fit_dataset(
     progress.close()
     n_rows = write_labels_by_partition(out / "labels.csv", est, data.frame)
     info: dict[str, Any] = {
-        "source": " ".join(str(p) for p in args.data), "files": [str(f) for f in data.files],
-        "n_rows": n_rows, "n_columns": len(data.columns), "transform": transform,
-        "log_transform": transform == "log", "dropped_columns": drop, "label_column": None,
-        "index_column": None, "fit_seconds": round(time.perf_counter() - t0, 3),
-    }  # fmt: skip
+        "source": " ".join(str(p) for p in args.data),
+        "files": [str(f) for f in data.files],
+        "n_rows": n_rows,
+        "n_columns": len(data.columns),
+        "transform": transform,
+        "log_transform": transform == "log",
+        "dropped_columns": drop,
+        "label_column": None,
+        "index_column": None,
+        "fit_seconds": round(time.perf_counter() - t0, 3),
+    }
     return write_result(out, est, info, plots=not args.no_plots, extra_files=["labels.csv"])
 
 
@@ -79,15 +92,13 @@ def write_labels_by_partition(path: Path, est: Any, frame: Any) -> int:
     """
     import pandas as pd
 
-    from causalmix.mixture import _chunked
-
     start = 0
     with path.open("w", newline="") as handle:
         handle.write("row,component,probability\n")
         for i in range(frame.npartitions):
             part = frame.get_partition(i).compute().to_numpy(dtype=np.float64)
-            for lo in range(0, part.shape[0], _chunked.DEFAULT_CHUNK):
-                block = part[lo : lo + _chunked.DEFAULT_CHUNK]
+            for lo in range(0, part.shape[0], LABEL_BLOCK_ROWS):
+                block = part[lo : lo + LABEL_BLOCK_ROWS]
                 proba = est.predict_proba(block)
                 labels = proba.argmax(axis=1)
                 rows = np.arange(start, start + block.shape[0])

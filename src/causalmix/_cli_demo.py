@@ -22,8 +22,18 @@ def _parse_target_sets(text: str) -> str | list[list[int]]:
         raise ValueError(f"--targets must be 'all', 'half' or like '0;1,2', got {text!r}") from None
 
 
-def _simulate(nodes: int, density: float, targets: Any, kind: str, mean: float, var: float | None,
-              samples: int, permute: bool, seed: int) -> Any:  # fmt: skip
+def _simulate(
+    *,
+    nodes: int,
+    density: float,
+    targets: Any,
+    kind: str,
+    mean: float,
+    var: float | None,
+    samples: int,
+    permute: bool,
+    seed: int,
+) -> Any:
     from causalmix.simulate import paper_interventions, random_sem, sample_mixture
 
     rng = np.random.default_rng(seed)
@@ -47,8 +57,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from causalmix.io import atomic_output_dir
 
     targets = _parse_target_sets(args.targets)
-    sample = _simulate(args.nodes, args.density, targets, args.kind, args.mean, args.var,
-                       args.samples, not args.no_permute, args.seed)  # fmt: skip
+    sample = _simulate(
+        nodes=args.nodes,
+        density=args.density,
+        targets=targets,
+        kind=args.kind,
+        mean=args.mean,
+        var=args.var,
+        samples=args.samples,
+        permute=not args.no_permute,
+        seed=args.seed,
+    )
     meta = {
         k: v
         for k, v in vars(args).items()
@@ -56,8 +75,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     }
     with atomic_output_dir(args.out, force=args.force) as tmp:
         _write_simulation(tmp, sample, meta)
-    print(f"wrote {args.out}/data.csv ({sample.X.shape[0]} rows x {sample.X.shape[1]} columns), "
-          f"truth.json, labels.csv")  # fmt: skip
+    print(
+        f"wrote {args.out}/data.csv ({sample.X.shape[0]} rows x {sample.X.shape[1]} columns), "
+        f"truth.json, labels.csv"
+    )
     return 0
 
 
@@ -68,9 +89,16 @@ def cmd_demo(args: argparse.Namespace, progress: Progress) -> int:
     from causalmix.io import atomic_output_dir
     from causalmix.report import evaluate, result_to_dict, write_result
 
-    meta = {"nodes": 6, "density": 0.8, "targets": "all", "kind": "do", "mean": 1.0,
-            "samples": 2**14, "seed": args.seed}  # fmt: skip
-    sample = _simulate(6, 0.8, "all", "do", 1.0, None, 2**14, True, args.seed)
+    meta = {
+        "nodes": 6,
+        "density": 0.8,
+        "targets": "all",
+        "kind": "do",
+        "mean": 1.0,
+        "samples": 2**14,
+        "seed": args.seed,
+    }
+    sample = _simulate(**meta, var=None, permute=True)
     names = [f"X{i}" for i in range(6)]
     est = MixtureUTIGSP(random_state=args.seed)
     with atomic_output_dir(args.out, force=args.force) as tmp:
@@ -78,16 +106,22 @@ def cmd_demo(args: argparse.Namespace, progress: Progress) -> int:
         est.fit(pd.DataFrame(sample.X, columns=names), progress=progress)
         progress.close()
         seconds = time.perf_counter() - t0
-        info = {"source": "causalmix demo (simulated)", "n_rows": int(sample.X.shape[0]),
-                "n_columns": 6, "fit_seconds": round(seconds, 3)}  # fmt: skip
+        info = {
+            "source": "causalmix demo (simulated)",
+            "n_rows": int(sample.X.shape[0]),
+            "n_columns": 6,
+            "fit_seconds": round(seconds, 3),
+        }
         write_result(tmp, est, info, plots=not args.no_plots)
         _write_simulation(tmp, sample, meta)
         truth = json.loads((tmp / "truth.json").read_text())
         scores = evaluate(result_to_dict(est, info), truth)
         (tmp / "evaluation.json").write_text(json.dumps(scores, indent=2) + "\n")
     _print_demo_table(sample, est, scores, seconds)
-    print(f"\nwrote {args.out}/ (result.json, truth.json, evaluation.json, data.csv, dag.csv, "
-          f"icpdag.*{'' if args.no_plots else ', *.png'})")  # fmt: skip
+    print(
+        f"\nwrote {args.out}/ (result.json, truth.json, evaluation.json, data.csv, dag.csv, "
+        f"icpdag.*{'' if args.no_plots else ', *.png'})"
+    )
     return 0
 
 
@@ -107,11 +141,17 @@ def _print_demo_table(sample: Any, est: Any, scores: dict[str, Any], seconds: fl
         w_est = f"{est.weights_[e]:.3f}" if e >= 0 else "  -  "
         t_est = sorted(est.targets_[e]) if e >= 0 else "unmatched"
         tag = " (obs)" if t == true_obs else ""
-        print(f"  {t}{tag:<14}   {sample.weights[t]:.3f} / {w_est}       "
-              f"{sorted(sample.targets[t])} / {t_est}")  # fmt: skip
-    print(f"\nDAG SHD {scores['shd']} (true graph has {scores['n_edges_true']} edges)   "
-          f"I-CPDAG SHD {scores['icpdag_shd']}")  # fmt: skip
-    print(f"target Jaccard: {scores['jaccard_interventional']:.3f} (interventional), "
-          f"{scores['jaccard_all']:.3f} (all)")  # fmt: skip
-    print(f"parameter error {scores['parameter_error']:.3f}, weight error {scores['weight_error']:.3f}, "
-          f"fit time {seconds:.1f} s")  # fmt: skip
+        print(
+            f"  {t}{tag:<14}   {sample.weights[t]:.3f} / {w_est}       "
+            f"{sorted(sample.targets[t])} / {t_est}"
+        )
+    print(
+        f"\nDAG SHD {scores['shd']} (true graph has {scores['n_edges_true']} edges)   "
+        f"I-CPDAG SHD {scores['icpdag_shd']}"
+    )
+    print(
+        f"target Jaccard: {scores['jaccard_interventional']:.3f} (interventional), "
+        f"{scores['jaccard_all']:.3f} (all)"
+    )
+    errors = f"parameter error {scores['parameter_error']:.3f}"
+    print(f"{errors}, weight error {scores['weight_error']:.3f}, fit time {seconds:.1f} s")

@@ -14,8 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["EXIT_SIGINT", "EXIT_SIGTERM", "Progress", "Terminated", "cli_message", "handle_sigterm",
-           "is_user_error"]  # fmt: skip
+__all__ = [
+    "EXIT_SIGINT",
+    "EXIT_SIGTERM",
+    "Progress",
+    "Terminated",
+    "cli_message",
+    "handle_sigterm",
+    "is_user_error",
+]
 
 EXIT_SIGINT = 130  # 128 + SIGINT, what shells report for Ctrl-C
 EXIT_SIGTERM = 143  # 128 + SIGTERM, a batch scheduler's time limit

@@ -30,9 +30,7 @@ __all__ = [
     "load_sachs",
 ]
 
-SACHS_NODES: tuple[str, ...] = (
-    "Raf", "Mek", "PLCg", "PIP2", "PIP3", "Erk", "Akt", "PKA", "PKC", "p38", "JNK",
-)  # fmt: skip
+SACHS_NODES: tuple[str, ...] = tuple("Raf Mek PLCg PIP2 PIP3 Erk Akt PKA PKC p38 JNK".split())
 
 #: The 18-edge "consensus" graph used by Kumar et al. (2024), Table 1.
 SACHS_CONSENSUS_EDGES: tuple[tuple[str, str], ...] = (
@@ -45,8 +43,14 @@ SACHS_CONSENSUS_EDGES: tuple[tuple[str, str], ...] = (
 
 #: Experiments pooled by the paper and the protein each one intervenes on (None = observational).
 SACHS_PAPER_TARGETS: dict[int, str | None] = {
-    1: None, 2: None, 3: "Akt", 4: "PKC", 5: "PIP2", 6: "Mek", 7: "PIP3",
-}  # fmt: skip
+    1: None,
+    2: None,
+    3: "Akt",
+    4: "PKC",
+    5: "PIP2",
+    6: "Mek",
+    7: "PIP3",
+}
 
 
 @dataclass(frozen=True, eq=False)

@@ -35,10 +35,22 @@ covariance``               largest eigenvalue <= 1e-12): its CI tests used a pse
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
+
+from causalmix._check import (
+    MAX_ABS_SKEWNESS,
+    MAX_EXCESS_KURTOSIS,
+    MAX_TARGET_FRACTION,
+    MAX_WEAK_BIC_GAP,
+    MAX_WEAK_MARGIN,
+    MIN_OBSERVATIONAL_WEIGHT,
+    MIN_ROWS_PER_NODE,
+    NEAR_CONSTANT_VARIANCE,
+    Check,
+)
+from causalmix._component_shape import component_shape
 
 __all__ = [
     "MAX_ABS_SKEWNESS",
@@ -54,36 +66,6 @@ __all__ = [
     "run_diagnostics",
 ]
 
-MIN_OBSERVATIONAL_WEIGHT = 0.05
-"""An observational component below this weight is flagged (it is more likely a small cluster)."""
-
-MAX_WEAK_MARGIN = 1
-"""``observational_margin_`` at or below this is flagged when the observational component was
-chosen by comparing UT-IGSP bases (``observational_method_ == "auto"``: the margin is the
-runner-up base's inferred targets minus the chosen one's)."""
-
-MAX_WEAK_BIC_GAP = 6.0
-"""The same with ``refine="mechanisms"`` (``observational_method_ == "likelihood"``: the margin is
-the BIC gap to the best other observational component); below 6, the evidence is not "strong"
-on Kass & Raftery's scale (2 ln B ≈ ΔBIC)."""
-
-MAX_TARGET_FRACTION = 0.5
-"""More than this fraction of (interventional component, node) pairs being targets is flagged."""
-
-MIN_ROWS_PER_NODE = 10
-"""Components with fewer than this many effective rows per variable are flagged."""
-
-MAX_ABS_SKEWNESS = 1.0
-"""A within-component skewness above this (in absolute value) is flagged."""
-
-MAX_EXCESS_KURTOSIS = 3.0
-"""A within-component excess kurtosis above this (in absolute value) is flagged."""
-
-
-NEAR_CONSTANT_VARIANCE = 100.0
-"""A variable whose within-component variance (unit-variance frame) is below this multiple of
-``reg_covar`` is near-constant there (do-intervened); its shape is not judged."""
-
 
 class CausalmixWarning(UserWarning):
     """A fitted result that should not be trusted as it is; the message says what to do.
@@ -92,42 +74,6 @@ class CausalmixWarning(UserWarning):
     :mod:`causalmix.diagnostics`. Filter it like any warning, e.g.
     ``warnings.simplefilter("error", causalmix.CausalmixWarning)`` to stop on doubtful results.
     """
-
-
-@dataclass(frozen=True)
-class Check:
-    """The outcome of one diagnostic check (immutable).
-
-    Attributes
-    ----------
-    name : str
-        Identifier (see the module table).
-    flagged : bool
-        True when the result is doubtful in this respect.
-    value : float or None
-        The measured quantity (None when the check does not apply).
-    threshold : float or None
-        The value it is compared with.
-    message : str
-        What was measured and, when flagged, what to do.
-    """
-
-    name: str
-    flagged: bool
-    value: float | None
-    threshold: float | None
-    message: str
-
-    @property
-    def passed(self) -> bool:
-        """``not flagged``."""
-        return not self.flagged
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form (``result.json``'s ``diagnostics``)."""
-        out = asdict(self)
-        out["passed"] = self.passed
-        return out
 
 
 def run_diagnostics(
@@ -182,26 +128,25 @@ def _components_at_cap(est: Any, Z: np.ndarray, rng: np.random.Generator) -> Che
     if est.selection_criterion_ == "drop_ratio":
         gain, threshold = float(curve.get(K, np.nan)), float(est.cutoff)
         if gain <= threshold:  # NaN (K = 1) counts as improving
-            return Check(name, False, gain, threshold,
-                         f"K = {K} = max_components, but the drop ratio there is below the cutoff")  # fmt: skip
+            below = f"K = {K} = max_components, but the drop ratio there is below the cutoff"
+            return Check(name, False, gain, threshold, below)
         what = f"its drop ratio at K is {gain:.4g} > cutoff {threshold:g}"
     else:
         # the curve's slope at the cap says nothing when the cap is the truth (p + 1 components
         # of the paper's protocol improve the criterion by thousands): ask one more component
         gain, threshold = _gain_beyond(est, Z, rng), 0.0
         if not gain > threshold:
-            return Check(name, False, gain, threshold,
-                         f"K = {K} = max_components, and a fit with K + 1 components has no "
-                         f"better BIC (by {-gain:.4g})")  # fmt: skip
+            worse = f"a fit with K + 1 components has no better BIC (by {-gain:.4g})"
+            return Check(name, False, gain, threshold, f"K = {K} = max_components, and {worse}")
         what = f"a fit with K + 1 = {K + 1} components has a BIC lower by {gain:.4g}"
-    return Check(
-        name, True, gain, threshold,
+    advice = (
         f"K = {K} is the largest number of components tried (max_components) and {what}: the "
         "data may hold more distributions than allowed, or components that are not Gaussian are "
         "being split. Try a transform (--transform rank or log), or raise max_components "
         "(--max-components) to see where the criterion stops improving; until then read the "
-        "components and targets with care",
-    )  # fmt: skip
+        "components and targets with care"
+    )
+    return Check(name, True, gain, threshold, advice)
 
 
 def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
@@ -215,15 +160,23 @@ def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
         return float("nan")
     center = Z.mean(axis=0)
     current = _EMResult(
-        _Params(np.array(mix.weights), mix.means - center, np.array(mix.covariances),
-                np.array(mix.precisions_cholesky)),
-        mix.log_likelihood, mix.n_iter, mix.converged, np.array(mix.history),
-    )  # fmt: skip
+        _Params(
+            np.array(mix.weights),
+            mix.means - center,
+            np.array(mix.covariances),
+            np.array(mix.precisions_cholesky),
+        ),
+        mix.log_likelihood,
+        mix.n_iter,
+        mix.converged,
+        np.array(mix.history),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            bigger = grow(Z - center, current, tol=1e-4, reg_covar=mix.reg_covar, max_iter=500,
-                          rng=rng)  # fmt: skip
+            bigger = grow(
+                Z - center, current, tol=1e-4, reg_covar=mix.reg_covar, max_iter=500, rng=rng
+            )
         except ValueError:  # a split that is not positive definite: no evidence either way
             return float("nan")
     k = mix.n_components
@@ -245,13 +198,13 @@ def _observational_weight(est: Any) -> Check:
     )
     if w >= MIN_OBSERVATIONAL_WEIGHT:
         return Check(name, False, w, MIN_OBSERVATIONAL_WEIGHT, msg)
-    return Check(
-        name, True, w, MIN_OBSERVATIONAL_WEIGHT,
+    advice = (
         msg + f" (< {100 * MIN_OBSERVATIONAL_WEIGHT:g} %): a component that small is rarely the "
         "unperturbed state, and every target is read relative to it. If some rows are known to "
         "be observational, pass them (observational_rows=, --observational-label), or name the "
-        "component (observational=, --observational)",
-    )  # fmt: skip
+        "component (observational=, --observational)"
+    )
+    return Check(name, True, w, MIN_OBSERVATIONAL_WEIGHT, advice)
 
 
 def _observational_margin(est: Any) -> Check:
@@ -262,8 +215,8 @@ def _observational_margin(est: Any) -> Check:
     )
     limit = {"auto": MAX_WEAK_MARGIN, "likelihood": MAX_WEAK_BIC_GAP}.get(method)
     if limit is None or margin is None:
-        return Check(name, False, None, limit,
-                     f"not inferred by comparing candidates (method {method!r})")  # fmt: skip
+        not_compared = f"not inferred by comparing candidates (method {method!r})"
+        return Check(name, False, None, limit, not_compared)
     unit = "targets" if method == "auto" else "BIC"
     msg = (
         f"the observational component {est.observational_component_} was chosen by a margin of "
@@ -271,13 +224,13 @@ def _observational_margin(est: Any) -> Check:
     )
     if margin > limit:
         return Check(name, False, float(margin), float(limit), msg)
-    return Check(
-        name, True, float(margin), float(limit),
+    advice = (
         msg + f" (<= {limit:g}): another component explains the data almost as well, "
         "and the targets and the graph depend on the choice. Compare observational_scores_ "
         "(result.json: observational.candidates); if some rows are known to be observational, "
-        "pass them (--observational-label) or name the component (--observational)",
-    )  # fmt: skip
+        "pass them (--observational-label) or name the component (--observational)"
+    )
+    return Check(name, True, float(margin), float(limit), advice)
 
 
 def _observational_covariance(est: Any) -> Check:
@@ -292,14 +245,14 @@ def _observational_covariance(est: Any) -> Check:
     msg = f"the observational component {b} has {n:.1f} effective rows for p = {p} variables"
     if ratio > 1e-12:
         return Check(name, False, ratio, 1e-12, msg + "; its covariance is positive definite")
-    return Check(
-        name, True, ratio, 1e-12,
+    advice = (
         msg + " and a singular covariance (too few rows, or a variable constant within it, as "
         "after a do-intervention): the CI tests that give the graph used a pseudo-inverse and "
         "the graph is unreliable. Use fewer components (--max-components), name the "
         "observational component (--observational), or give rows known to be observational "
-        "(--observational-label)",
-    )  # fmt: skip
+        "(--observational-label)"
+    )
+    return Check(name, True, ratio, 1e-12, advice)
 
 
 def _target_fraction(est: Any) -> Check:
@@ -312,8 +265,7 @@ def _target_fraction(est: Any) -> Check:
     msg = f"{n_targets} of {pairs} (interventional component, node) pairs are targets"
     if frac <= MAX_TARGET_FRACTION:
         return Check(name, False, frac, MAX_TARGET_FRACTION, msg)
-    return Check(
-        name, True, frac, MAX_TARGET_FRACTION,
+    advice = (
         msg + f" (more than {100 * MAX_TARGET_FRACTION:g} %): the components differ from the "
         "observational one almost everywhere, which single-target interventions do not do. "
         "Likely causes: a wrong observational component, components that split non-Gaussian "
@@ -324,8 +276,9 @@ def _target_fraction(est: Any) -> Check:
             "refine='mechanisms' (--refine mechanisms)"
             if getattr(est, "refine", "none") == "none"
             else ""
-        ),
-    )  # fmt: skip
+        )
+    )
+    return Check(name, True, frac, MAX_TARGET_FRACTION, advice)
 
 
 def _component_size(est: Any) -> Check:
@@ -336,35 +289,35 @@ def _component_size(est: Any) -> Check:
     msg = f"smallest component: {sizes.min():.1f} effective rows (p = {p})"
     if not small:
         return Check(name, False, float(sizes.min()), float(need), msg)
-    return Check(
-        name, True, float(sizes.min()), float(need),
+    advice = (
         f"component(s) {small} have fewer than {MIN_ROWS_PER_NODE} · p = {need} effective rows "
         f"(smallest {sizes.min():.1f}): their covariances, CI and invariance tests rest on too "
         "few rows, and their targets are unreliable. Use fewer components (--n-components or "
-        "--max-components) or more data",
-    )  # fmt: skip
+        "--max-components) or more data"
+    )
+    return Check(name, True, float(sizes.min()), float(need), advice)
 
 
 def _em_converged(est: Any) -> Check:
     name, mix = "em_converged", est.mixture_
     if mix.converged:
-        return Check(name, False, float(mix.n_iter), None,
-                     f"EM converged in {mix.n_iter} iterations")  # fmt: skip
-    return Check(
-        name, True, float(mix.n_iter), None,
+        converged = f"EM converged in {mix.n_iter} iterations"
+        return Check(name, False, float(mix.n_iter), None, converged)
+    advice = (
         f"EM of the chosen {est.n_components_}-component mixture stopped after {mix.n_iter} "
         "iterations without reaching its tolerance: the components, weights and everything "
         "built on them may still move. Refit with another random_state (--seed) and compare; "
-        "if it persists, a transform (--transform rank or log) often helps EM",
-    )  # fmt: skip
+        "if it persists, a transform (--transform rank or log) often helps EM"
+    )
+    return Check(name, True, float(mix.n_iter), None, advice)
 
 
 def _search_agreement(est: Any) -> Check:
     name, res = "search_agreement", est.utigsp_
     if getattr(est, "refined_", False):
         # UT-IGSP's restarts only gave the refinement its starting DAG
-        return Check(name, False, None, 2.0, "not judged: the DAG is the shared-mechanism "
-                     "refinement's (an order search on its likelihood), not UT-IGSP's")  # fmt: skip
+        why = "the DAG is the shared-mechanism refinement's (an order search on its likelihood)"
+        return Check(name, False, None, 2.0, f"not judged: {why}, not UT-IGSP's")
     scores = list(res.run_scores)
     best = _total(res.score) if est.select == "total" else tuple(res.score)
     keyed = [_total(s) if est.select == "total" else tuple(s) for s in scores]
@@ -372,11 +325,11 @@ def _search_agreement(est: Any) -> Check:
     msg = f"{hits} of {len(scores)} UT-IGSP restarts reached the best score"
     if len(scores) < 2 or hits >= 2:
         return Check(name, False, float(hits), 2.0, msg)
-    return Check(
-        name, True, float(hits), 2.0,
+    advice = (
         msg + ": the search has not settled, and more restarts may find a sparser graph. "
-        "Raise n_runs (--n-runs) or depth (--depth) and compare",
-    )  # fmt: skip
+        "Raise n_runs (--n-runs) or depth (--depth) and compare"
+    )
+    return Check(name, True, float(hits), 2.0, advice)
 
 
 def _total(score: Any) -> int:
@@ -389,8 +342,8 @@ def _gaussianity(est: Any, Z: np.ndarray) -> Check:
     skew, kurt, var, sizes = component_shape(Z, model.predict_proba(Z))  # the reported components
     usable = sizes >= MIN_ROWS_PER_NODE * p
     if not usable.any():
-        return Check(name, False, None, MAX_ABS_SKEWNESS,
-                     "no component has enough rows to judge its shape")  # fmt: skip
+        too_small = "no component has enough rows to judge its shape"
+        return Check(name, False, None, MAX_ABS_SKEWNESS, too_small)
     # a (nearly) constant variable, e.g. do-intervened, has the shape of the few rows of other
     # components the mixture could not separate from its spike: not judged
     spike = var < NEAR_CONSTANT_VARIANCE * max(float(est.reg_covar), 1e-12)
@@ -407,47 +360,10 @@ def _gaussianity(est: Any, Z: np.ndarray) -> Check:
     comps = np.flatnonzero(usable)
     pairs = [(int(comps[c]), est.node_names_[v]) for c, v in zip(*np.nonzero(bad), strict=True)]
     shown = ", ".join(f"{c}:{v}" for c, v in pairs[:6]) + (" ..." if len(pairs) > 6 else "")
-    return Check(
-        name, True, worst_s, MAX_ABS_SKEWNESS,
+    advice = (
         f"{msg}; {len(pairs)} (component, variable) pairs are far from Gaussian ({shown}; "
         f"limits {MAX_ABS_SKEWNESS:g} and {MAX_EXCESS_KURTOSIS:g}). The method assumes Gaussian "
         "components: skewed positive data (concentrations, counts) usually need --transform log, "
-        "other shapes --transform rank",
-    )  # fmt: skip
-
-
-def component_shape(
-    Z: np.ndarray, resp: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Responsibility-weighted skewness and excess kurtosis per component and variable.
-
-    Parameters
-    ----------
-    Z : ndarray of shape (N, p)
-    resp : ndarray of shape (N, K)
-        Responsibilities (rows sum to one).
-
-    Returns
-    -------
-    skewness, excess_kurtosis : ndarray of shape (K, p)
-        ``m3 / m2^1.5`` and ``m4 / m2² - 3`` of the weighted central moments ``m_r``; NaN where a
-        component's variable has no spread.
-    variance : ndarray of shape (K, p)
-        ``m2``.
-    sizes : ndarray of shape (K,)
-        Effective sizes ``Σ_i r_ik``.
-    """
-    sizes = resp.sum(axis=0)
-    K, p = resp.shape[1], Z.shape[1]
-    skew, kurt, var = np.full((K, p), np.nan), np.full((K, p), np.nan), np.zeros((K, p))
-    for k in range(K):
-        if sizes[k] <= 0:
-            continue
-        w = resp[:, k] / sizes[k]
-        d = Z - w @ Z
-        d2 = d * d
-        m2 = var[k] = w @ d2
-        ok = m2 > 0
-        skew[k, ok] = (w @ (d2 * d))[ok] / m2[ok] ** 1.5
-        kurt[k, ok] = (w @ (d2 * d2))[ok] / m2[ok] ** 2 - 3.0
-    return skew, kurt, var, sizes
+        "other shapes --transform rank"
+    )
+    return Check(name, True, worst_s, MAX_ABS_SKEWNESS, advice)

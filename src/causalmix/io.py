@@ -95,8 +95,9 @@ def read_table(
     if path.suffix.lower() == ".parquet":
         frame = _read_parquet(path)
     else:
-        frame = _read_text(path, header=header, decimal=decimal, encoding=encoding,
-                           index_column=index_column)  # fmt: skip
+        frame = _read_text(
+            path, header=header, decimal=decimal, encoding=encoding, index_column=index_column
+        )
     if frame.shape[0] == 0:
         raise DataError(f"data file {path.name} has a header but no rows")
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -151,11 +152,17 @@ def _read_text(
     sep = "\t" if tab else _sniff_separator(lines[0] if lines else "")
     rows = [[f.strip() for f in r] for r in csv.reader(lines, delimiter=sep)]
     rows = [r for r in rows if r]
-    _check_layout(path.name, rows, sep, header=header, decimal=decimal,
-                  index_column=index_column)  # fmt: skip
+    _check_layout(path.name, rows, sep, header=header, decimal=decimal, index_column=index_column)
     try:
-        frame = pd.read_csv(path, sep=sep, header=0 if header else None, index_col=False,
-                            encoding=encoding, decimal=decimal, skipinitialspace=True)  # fmt: skip
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            header=0 if header else None,
+            index_col=False,
+            encoding=encoding,
+            decimal=decimal,
+            skipinitialspace=True,
+        )
     except UnicodeDecodeError:
         raise _encoding_error(path, encoding) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

@@ -88,8 +88,15 @@ def plot_graph(
         if freq is not None:
             mid = pos[i] + 0.42 * (pos[j] - pos[i])  # off-centre: crossing edges keep apart
             text = f"{max(freq[i, j], freq[j, i]):.2f}"
-            ax.text(*mid, text, ha="center", va="center", fontsize=7, color="0.15",
-                    bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8})  # fmt: skip
+            ax.text(
+                *mid,
+                text,
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="0.15",
+                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.8},
+            )
 
     ax = _axes(ax, (6.0, 6.0))
     angle = np.pi / 2 - 2 * np.pi * np.arange(p) / max(p, 1)
@@ -103,10 +110,16 @@ def plot_graph(
     for i, j in directed:
         ax.add_patch(
             mpatches.FancyArrowPatch(
-                pos[i], pos[j], arrowstyle="-|>", mutation_scale=14, color="0.2",
-                lw=width(i, j, 1.3), shrinkA=radius * 150, shrinkB=radius * 150,
+                pos[i],
+                pos[j],
+                arrowstyle="-|>",
+                mutation_scale=14,
+                color="0.2",
+                lw=width(i, j, 1.3),
+                shrinkA=radius * 150,
+                shrinkB=radius * 150,
             )
-        )  # fmt: skip
+        )
         label(i, j)
     for i, j in undirected:
         ax.plot(*np.c_[pos[i], pos[j]], color="tab:blue", lw=width(i, j, 1.6), ls="--")
@@ -119,9 +132,13 @@ def plot_graph(
         ax.text(*pos[v], labels[v], ha="center", va="center", fontsize=8, zorder=4)
         if v in hit:
             ax.text(
-                *(pos[v] * 1.28), "I" + ",".join(str(k) for k in hit[v]),
-                ha="center", va="center", fontsize=7, color="tab:red",
-            )  # fmt: skip
+                *(pos[v] * 1.28),
+                "I" + ",".join(str(k) for k in hit[v]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="tab:red",
+            )
     handles = [
         mpatches.Patch(
             facecolor="tab:orange", edgecolor="0.1", label="intervention target (I<component>)"
@@ -258,8 +275,15 @@ def _heat_map(F: np.ndarray, ax: Axes, cmap: str) -> None:
         for (r, c), v in np.ndenumerate(F):
             if v > 0:
                 color = "white" if v > 0.6 else "black"
-                ax.text(c, r, f"{v:.2f}"[1:] if v < 1 else "1", ha="center", va="center",
-                        fontsize=6, color=color)  # fmt: skip
+                ax.text(
+                    c,
+                    r,
+                    f"{v:.2f}"[1:] if v < 1 else "1",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color=color,
+                )
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="frequency")
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +36,8 @@ from typing import Any
 import numpy as np
 
 from causalmix._frozen import freeze_arrays
+from causalmix._stability_refit import refit_once, rows_per_refit, unit_free
 from causalmix._validation import check_positive_int, check_random_state
-from causalmix.diagnostics import CausalmixWarning
 
 __all__ = ["StabilityResult", "stability"]
 
@@ -175,29 +174,41 @@ class StabilityResult:
         being adjacent, of ``source -> target``, of ``target -> source`` and of undirected.
         """
         names = list(self.node_names)
-        adj = self.adjacency
+        adj, ref = self.adjacency, self.reference_icpdag
         edge_list = []
         for i, j in zip(*np.nonzero(np.triu(adj, 1)), strict=True):
-            edge_list.append({
-                "source": names[i], "target": names[j], "adjacent": float(adj[i, j]),
-                "forward": float(self.directed[i, j]), "backward": float(self.directed[j, i]),
+            edge = {
+                "source": names[i],
+                "target": names[j],
+                "adjacent": float(adj[i, j]),
+                "forward": float(self.directed[i, j]),
+                "backward": float(self.directed[j, i]),
                 "undirected": float(self.undirected[i, j]),
-                "in_reference": bool(self.reference_icpdag[i, j] or self.reference_icpdag[j, i]),
-            })  # fmt: skip
+                "in_reference": bool(ref[i, j] or ref[j, i]),
+            }
+            edge_list.append(edge)
         edge_list.sort(key=lambda e: -e["adjacent"])
         comps = []
         for k, row in enumerate(self.target_frequency):
-            comps.append({
-                "component": k, "reference_targets": [names[v] for v in sorted(self.reference_targets[k])],
+            comp = {
+                "component": k,
+                "reference_targets": [names[v] for v in sorted(self.reference_targets[k])],
                 "observational_frequency": float(self.observational_frequency[k]),
                 "matched_frequency": float(self.matched_frequency[k]),
                 "target_frequency": {names[v]: float(row[v]) for v in np.flatnonzero(row)},
-            })  # fmt: skip
-        return {"schema": "causalmix.stability/1", "n_resamples": self.n_resamples,
-                "fraction": self.fraction, "bootstrap": self.bootstrap, "nodes": names,
-                "n_components_frequency": {str(k): f for k, f in self.k_frequencies.items()},
-                "reference_observational": self.reference_observational,
-                "edges": edge_list, "components": comps}  # fmt: skip
+            }
+            comps.append(comp)
+        return {
+            "schema": "causalmix.stability/1",
+            "n_resamples": self.n_resamples,
+            "fraction": self.fraction,
+            "bootstrap": self.bootstrap,
+            "nodes": names,
+            "n_components_frequency": {str(k): f for k, f in self.k_frequencies.items()},
+            "reference_observational": self.reference_observational,
+            "edges": edge_list,
+            "components": comps,
+        }
 
 
 def _check_threshold(threshold: object) -> float:
@@ -206,28 +217,6 @@ def _check_threshold(threshold: object) -> float:
     if not 0.0 < float(threshold) <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold!r}")
     return float(threshold)
-
-
-def _check_fraction(fraction: object) -> float:
-    if not isinstance(fraction, numbers.Real) or isinstance(fraction, bool):
-        raise TypeError(f"fraction must be a number in (0, 1), got {type(fraction).__name__}")
-    if not 0.0 < float(fraction) < 1.0:
-        raise ValueError(
-            f"fraction must be in (0, 1) (subsampling without replacement), got {fraction!r}; "
-            "use bootstrap=True to resample all N rows with replacement"
-        )
-    return float(fraction)
-
-
-def _rows_per_refit(n: int, fraction: object, bootstrap: object) -> int:
-    if not isinstance(bootstrap, bool):
-        raise TypeError(f"bootstrap must be a bool, got {type(bootstrap).__name__}")
-    if bootstrap:
-        return n
-    m = round(_check_fraction(fraction) * n)
-    if n and m < 2:
-        raise ValueError(f"fraction={fraction} of {n} rows leaves {m} row(s) per refit; need >= 2")
-    return m
 
 
 def _check_estimator(estimator: object) -> None:
@@ -306,7 +295,7 @@ def stability(
     _check_estimator(estimator)
     check_positive_int(n_resamples, "n_resamples")
     n_rows = np.shape(X)[0] if np.ndim(X) == 2 else 0  # other shapes: the estimator's message
-    _rows_per_refit(n_rows, fraction, bootstrap)
+    rows_per_refit(n_rows, fraction, bootstrap)
     rng = check_random_state(random_state)
     reference = clone(estimator)
     if "n_resamples" in reference.get_params():
@@ -320,9 +309,15 @@ def stability(
             reference.fit(X, progress=progress)
     arr = np.asarray(X, dtype=np.float64)
     return resample_fit(
-        arr, reference, n_resamples=n_resamples, fraction=fraction, bootstrap=bootstrap,
-        n_jobs=n_jobs, random_state=rng, progress=progress,
-    )  # fmt: skip
+        arr,
+        reference,
+        n_resamples=n_resamples,
+        fraction=fraction,
+        bootstrap=bootstrap,
+        n_jobs=n_jobs,
+        random_state=rng,
+        progress=progress,
+    )
 
 
 def resample_fit(
@@ -346,27 +341,31 @@ def resample_fit(
 
     check_positive_int(n_resamples, "n_resamples")
     n = X.shape[0]
-    m = _rows_per_refit(n, fraction, bootstrap)
+    m = rows_per_refit(n, fraction, bootstrap)
     template = clone(reference)
     if "n_resamples" in template.get_params():
         template.set_params(n_resamples=0, n_jobs=None)
     ref_means = np.asarray(reference.means_)
     ref_covs = np.asarray(reference.covariances_)
-    scaler = getattr(reference, "scaler_", None)  # match in its units (see _unit_free)
+    scaler = getattr(reference, "scaler_", None)  # match in its units (see unit_free)
     ones = np.ones(X.shape[1])
     unit = (ones - 1, ones) if scaler is None else (scaler.location, scaler.scale)
-    ref_z = _unit_free(ref_means, ref_covs, unit)
+    ref_z = unit_free(ref_means, ref_covs, unit)
     children = random_state.spawn(n_resamples)
     progress = progress or (lambda stage, done, total: None)
     progress(PROGRESS_STAGE, 0, n_resamples)
-    jobs = (delayed(_refit)(X, template, child, m, bootstrap, ref_z, unit) for child in children)
+    jobs = (
+        delayed(refit_once)(X, template, child, m, bootstrap, ref_z, unit) for child in children
+    )
     records = []
     for record in Parallel(n_jobs=n_jobs, return_as="generator")(jobs):
         records.append(record)
         progress(PROGRESS_STAGE, len(records), n_resamples)
     # share of refits making each claim (booleans summed over refits, divided by their number)
-    freq = {key: np.mean([rec[key] for rec in records], axis=0)
-            for key in ("directed", "undirected", "targets", "observational", "matched")}  # fmt: skip
+    freq = {
+        key: np.mean([rec[key] for rec in records], axis=0)
+        for key in ("directed", "undirected", "targets", "observational", "matched")
+    }
     log.info("stability: %d refits of %d rows", n_resamples, m)
     return StabilityResult(
         n_resamples=int(n_resamples),
@@ -385,64 +384,3 @@ def resample_fit(
         observational_frequency=freq["observational"],
         matched_frequency=freq["matched"],
     )
-
-
-def _refit(
-    X: np.ndarray,
-    template: Any,
-    rng: np.random.Generator,
-    m: int,
-    bootstrap: bool,
-    ref_z: tuple[np.ndarray, np.ndarray],
-    unit: tuple[np.ndarray, np.ndarray],
-) -> dict[str, Any]:
-    """One refit on a resample; its claims as indicator arrays aligned to the reference.
-
-    ``ref_z``: the reference's means and covariances in the standardised ``unit``.
-    """
-    from sklearn.base import clone
-    from threadpoolctl import threadpool_limits
-
-    from causalmix.metrics import match_components
-
-    rows = (
-        rng.integers(0, X.shape[0], size=m)
-        if bootstrap
-        else rng.choice(X.shape[0], m, replace=False)
-    )
-    est = clone(template).set_params(random_state=rng)
-    est._diagnose = False  # checks come last in fit: skipping them changes no claim
-    with threadpool_limits(limits=1), warnings.catch_warnings():
-        # no BLAS oversubscription (same arithmetic for any n_jobs); a refit's diagnostics are
-        # not the user's result, so its CausalmixWarnings are not shown
-        warnings.simplefilter("ignore", CausalmixWarning)
-        est.fit(X[np.sort(rows)])
-    A = np.asarray(est.icpdag_) != 0
-    matching = match_components(*_unit_free(est.means_, est.covariances_, unit), *ref_z)
-    K_ref, p = ref_z[0].shape
-    targets = np.zeros((K_ref, p), dtype=bool)
-    observational = np.zeros(K_ref, dtype=bool)
-    for e, k in enumerate(matching.est_to_true):
-        if k >= 0:
-            targets[k, sorted(est.targets_[e])] = True
-            observational[k] = e == est.observational_component_
-    return {
-        "k": int(est.n_components_),
-        "directed": A & ~A.T,
-        "undirected": A & A.T,
-        "targets": targets,
-        "observational": observational,
-        "matched": matching.true_to_est >= 0,
-    }
-
-
-def _unit_free(means: Any, covs: Any, unit: tuple[np.ndarray, np.ndarray]) -> tuple[Any, Any]:
-    """Means and covariances in the reference's standardised units ``(x - location) / scale``.
-
-    The matching sums absolute parameter differences over columns: in the data's units the columns
-    with the largest values (Sachs: concentrations in the thousands next to ones below 1) would
-    decide it alone; standardised, every column counts alike, whatever the units.
-    """
-    location, scale = unit
-    covs = np.asarray(covs) / np.multiply.outer(scale, scale)
-    return (np.asarray(means) - location) / scale, covs

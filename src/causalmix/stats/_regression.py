@@ -29,6 +29,19 @@ import numpy as np
 from scipy import special
 from scipy.linalg import lapack, solve_triangular
 
+__all__ = [
+    "Regression",
+    "fit",
+    "fit_batch",
+    "padded_grams",
+    "two_sided_f",
+    "two_sided_f_bounds",
+    "variance_bounds",
+    "wald",
+    "wald_batch",
+    "wald_bounds_table",
+]
+
 logger = logging.getLogger(__name__)
 
 # In the singular fallback only: eigenvalues below this fraction of the largest count as zero.
@@ -266,3 +279,33 @@ def two_sided_f_bounds(level: float, dfn: object, dfd: object) -> tuple[np.ndarr
     q = level / 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
         return special.fdtri(dfn, dfd, q), 1.0 / special.fdtri(dfd, dfn, q)
+
+
+# Critical values of the invariance test's two F tests depend only on the level and the sample
+# sizes, so testers on statistics of equal sizes (every base of a mixture, repeated fits) share
+# them: pure functions of ``(level, n_base, n_others)`` behind bounded LRU caches, returning
+# read-only arrays.
+_BOUNDS_CACHE_SIZE = 256
+
+
+def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+@functools.lru_cache(maxsize=_BOUNDS_CACHE_SIZE)
+def variance_bounds(
+    level: float, n_base: float, n_others: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` per other component: the variance ratio ``R`` is variant iff outside them."""
+    return _read_only(*two_sided_f_bounds(level, n_base - 1.0, np.array(n_others) - 1.0))
+
+
+@functools.lru_cache(maxsize=_BOUNDS_CACHE_SIZE)
+def wald_bounds_table(
+    level: float, n_base: float, n_others: tuple[float, ...], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` of shape ``(width, K - 1)``: row ``m - 1`` bounds ``W`` for ``m`` regressors."""
+    m = np.arange(1.0, width + 1.0)[:, None]
+    return _read_only(*two_sided_f_bounds(level, m, n_base + np.array(n_others) - m))

@@ -41,7 +41,6 @@ References
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -56,9 +55,10 @@ from causalmix.stats._regression import (
     fit_batch,
     padded_grams,
     two_sided_f,
-    two_sided_f_bounds,
+    variance_bounds,
     wald,
     wald_batch,
+    wald_bounds_table,
 )
 from causalmix.stats.suffstats import SufficientStatistics
 from causalmix.stats.testers import check_node_index, check_nodes_mask, mask_to_nodes
@@ -69,34 +69,6 @@ logger = logging.getLogger(__name__)
 
 # variant_masks batches with more fresh queries than this are split by conditioning-set size
 _SPLIT_BATCH = 32
-
-# Critical values of the two F tests depend only on the level and the sample sizes, so testers on
-# statistics of equal sizes (every base of a mixture, repeated fits) share them: pure functions of
-# ``(level, n_base, n_others)`` behind bounded LRU caches, returning read-only arrays.
-_BOUNDS_CACHE_SIZE = 256
-
-
-def _read_only(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    for a in arrays:
-        a.setflags(write=False)
-    return arrays
-
-
-@functools.lru_cache(maxsize=_BOUNDS_CACHE_SIZE)
-def _variance_bounds(
-    level: float, n_base: float, n_others: tuple[float, ...]
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(lo, hi)`` per other component: ``R`` is variant iff outside ``[lo, hi]``."""
-    return _read_only(*two_sided_f_bounds(level, n_base - 1.0, np.array(n_others) - 1.0))
-
-
-@functools.lru_cache(maxsize=_BOUNDS_CACHE_SIZE)
-def _wald_bounds_table(
-    level: float, n_base: float, n_others: tuple[float, ...], width: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """``(lo, hi)`` of shape ``(width, K - 1)``: row ``m - 1`` bounds ``W`` for ``m`` regressors."""
-    m = np.arange(1.0, width + 1.0)[:, None]
-    return _read_only(*two_sided_f_bounds(level, m, n_base + np.array(n_others) - m))
 
 
 @dataclass(frozen=True)
@@ -188,8 +160,8 @@ class GaussianInvarianceTester:
         # alpha / 2 (the same rule as comparing their p-values, without evaluating F's cdf)
         self._nb, self._nk = float(self._n[self.base]), self._n[self._others]
         self._bounds_key = (self.alpha / 2.0, self._nb, tuple(self._nk.tolist()))
-        self._f_bounds = _variance_bounds(*self._bounds_key)
-        self._w_table = _wald_bounds_table(*self._bounds_key, 0)
+        self._f_bounds = variance_bounds(*self._bounds_key)
+        self._w_table = wald_bounds_table(*self._bounds_key, 0)
 
     def with_base(self, base: int, alpha: float | None = None) -> GaussianInvarianceTester:
         """A tester for another base (and optionally level) sharing the regression cache."""
@@ -220,7 +192,7 @@ class GaussianInvarianceTester:
         statistics of equal sizes through a module cache.
         """
         if self._w_table[0].shape[0] < width:
-            self._w_table = _wald_bounds_table(*self._bounds_key, width)
+            self._w_table = wald_bounds_table(*self._bounds_key, width)
         return self._w_table
 
     def _pvalues(

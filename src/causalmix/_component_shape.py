@@ -1,0 +1,45 @@
+"""Shape of each mixture component: responsibility-weighted skewness and excess kurtosis (the
+``gaussianity`` check of :mod:`causalmix.diagnostics`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["component_shape"]
+
+
+def component_shape(
+    Z: np.ndarray, resp: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Responsibility-weighted skewness and excess kurtosis per component and variable.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (N, p)
+    resp : ndarray of shape (N, K)
+        Responsibilities (rows sum to one).
+
+    Returns
+    -------
+    skewness, excess_kurtosis : ndarray of shape (K, p)
+        ``m3 / m2^1.5`` and ``m4 / m2² - 3`` of the weighted central moments ``m_r``; NaN where a
+        component's variable has no spread.
+    variance : ndarray of shape (K, p)
+        ``m2``.
+    sizes : ndarray of shape (K,)
+        Effective sizes ``Σ_i r_ik``.
+    """
+    sizes = resp.sum(axis=0)
+    K, p = resp.shape[1], Z.shape[1]
+    skew, kurt, var = np.full((K, p), np.nan), np.full((K, p), np.nan), np.zeros((K, p))
+    for k in range(K):
+        if sizes[k] <= 0:
+            continue
+        w = resp[:, k] / sizes[k]
+        d = Z - w @ Z
+        d2 = d * d
+        m2 = var[k] = w @ d2
+        ok = m2 > 0
+        skew[k, ok] = (w @ (d2 * d))[ok] / m2[ok] ** 1.5
+        kurt[k, ok] = (w @ (d2 * d2))[ok] / m2[ok] ** 2 - 3.0
+    return skew, kurt, var, sizes
