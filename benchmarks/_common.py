@@ -9,8 +9,12 @@
   pipeline; it calls :mod:`causalmix.metrics` (docs/spec.md §6 conventions, see ``CONVENTIONS``);
 - :func:`run_tasks` runs (cell, method, seed) tasks, optionally in 2 processes, with a resumable
   cache in ``benchmarks/.cache/`` (git-ignored) keyed by task and library fingerprint;
-- writers for JSON / CSV / Markdown, the machine / date / commit header, and plot helpers
-  (matplotlib, Agg backend).
+- writers for JSON / CSV / Markdown, the machine / date / commit header, the one table renderer
+  (:class:`Col` + :func:`table`), and plot helpers (matplotlib, Agg backend);
+- where a run writes: :func:`parse` sends ``--quick`` runs to ``benchmarks/.cache/quick/``
+  (git-ignored) and full runs to ``docs/benchmarks/`` (committed); every part's Markdown is
+  rendered from its saved JSON by the part's ``render(saved)``, so ``make_report.py`` can rewrite
+  every page without running anything.
 
 Every worker limits BLAS / OpenMP to one thread and lowers its priority (``nice``), so timings
 are single-core and the benchmarks share the machine politely.
@@ -46,8 +50,10 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402  (after the thread limits above)
 
 REPO = Path(__file__).resolve().parents[1]
-OUT_DIR = REPO / "docs" / "benchmarks"
-CACHE_DIR = REPO / "benchmarks" / ".cache"
+DOCS_DIR = REPO / "docs" / "benchmarks"  # committed results of full runs
+CACHE_DIR = REPO / "benchmarks" / ".cache"  # git-ignored: per-task cache, quick results
+QUICK_DIR = CACHE_DIR / "quick"
+OUT_DIR = DOCS_DIR  # where this process writes: set by parse() / use_output()
 HARNESS_VERSION = "1"  # bump to invalidate every cached result of the harness itself
 
 CONVENTIONS = """\
@@ -568,9 +574,34 @@ def fmt_time(x: Any) -> str:
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """The one Markdown table writer: a header row and one row per sequence of cells."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column of a :func:`table`: a header and how a row gives its cell.
+
+    ``value`` is a key of the row, or a function of the row; ``fmt`` is a format spec applied to
+    the value (``".2f"``; ``None``: ``str``). Missing keys and None render as "–".
+    """
+
+    header: str
+    value: str | Callable[[Mapping[str, Any]], Any]
+    fmt: str | None = None
+
+    def cell(self, row: Mapping[str, Any]) -> str:
+        v = row.get(self.value) if isinstance(self.value, str) else self.value(row)
+        if v is None:
+            return "–"
+        return str(v) if self.fmt is None else format(v, self.fmt)
+
+
+def table(rows: Iterable[Mapping[str, Any]], cols: Sequence[Col]) -> str:
+    """A table spec (columns) applied to rows (mappings): the Markdown table."""
+    return md_table([c.header for c in cols], ([c.cell(r) for c in cols] for r in rows))
 
 
 def pow2(n: int) -> str:
@@ -658,6 +689,7 @@ def run_header() -> dict[str, Any]:
         },
         "command": reproduce_command(),
         "start": dict(_START),
+        "load_avg": os.getloadavg(),  # (1, 5, 15 min) when the results were written
     }
 
 
@@ -671,22 +703,32 @@ def reproduce_command() -> str:
 
 
 def header_markdown(header: Mapping[str, Any]) -> str:
-    m = header["machine"]
-    commit = header["commit"][:10] + (
-        " (src/ had uncommitted changes)" if header["src_modified"] else ""
-    )
-    v = header["versions"]
+    """One italic line: date, commit, machine, versions and the command of a run.
+
+    Tolerates the shorter headers of runs written before the harness recorded everything (the
+    fields they lack are left out).
+    """
+    m = header.get("machine") or {}
+    commit = f"`{(header.get('commit') or '?')[:10]}`"
+    if header.get("src_modified"):
+        commit += " (src/ had uncommitted changes)"
+    v = header.get("versions") or {}
     start = header.get("start") or {}
     if start and start["commit"] != header["commit"]:
         same = start["library_fingerprint"] == header["library_fingerprint"]
-        commit += f"; started {start['date_utc']} at commit `{start['commit'][:10]}`" + (
-            ", same library code" if same else ", the library changed during the run"
+        commit += f" (started {start['date_utc']} at commit `{start['commit'][:10]}`" + (
+            ", same library code)" if same else ", the library changed during the run)"
         )
+    if header.get("note"):  # a remark on the run added by hand to its JSON
+        commit += f" ({header['note']})"
+    machine = [f"{m['logical_cpus']} logical CPUs"] if m.get("logical_cpus") else []
+    machine += [f"{m['memory_gb']} GB"] if m.get("memory_gb") else []
+    machine.append("one BLAS thread per process")
+    soft = [f"Python {m['python']}"] if m.get("python") else []
+    soft += [f"{k} {v[k]}" for k in ("causalmix", "numpy", "scikit-learn") if v.get(k)]
     return (
-        f"*Run {header['date_utc']} at commit `{commit}` on {m['cpu']} ({m['logical_cpus']} logical "
-        f"CPUs, {m['memory_gb']} GB, one BLAS thread per process), Python {m['python']}, causalmix "
-        f"{v['causalmix']}, numpy {v['numpy']}, scikit-learn {v['scikit-learn']}. Reproduce: "
-        f"`{header['command']}`.*"
+        f"*Run {header['date_utc']} at commit {commit} on {m.get('cpu', 'unknown CPU')} "
+        f"({', '.join(machine)}), {', '.join(soft)}. Reproduce: `{header['command']}`.*"
     )
 
 
@@ -738,23 +780,59 @@ def write_csv(path: Path, records: Sequence[Mapping[str, Any]]) -> None:
             w.writerow({k: _clean(r.get(k)) for k in keys})
 
 
+def use_output(quick: bool) -> Path:
+    """Send this process's results to ``QUICK_DIR`` (``quick``) or ``DOCS_DIR``; returns it.
+
+    A ``--quick`` run never touches the committed results, so ``make bench`` leaves the work tree
+    clean; a full run (re)writes ``docs/benchmarks/``.
+    """
+    global OUT_DIR
+    OUT_DIR = QUICK_DIR if quick else DOCS_DIR
+    return OUT_DIR
+
+
+def parse(ap: Any, argv: Sequence[str] | None = None) -> Any:
+    """``ap.parse_args(argv)``, then :func:`use_output` for its ``--quick`` flag."""
+    args = ap.parse_args(argv)
+    use_output(bool(getattr(args, "quick", False)))
+    return args
+
+
+def load(name: str, directory: Path | None = None) -> dict[str, Any] | None:
+    """The saved ``<name>.json`` of a part (``OUT_DIR`` by default), or None if absent."""
+    path = (OUT_DIR if directory is None else directory) / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def write_markdown(name: str, render: Callable[[dict[str, Any]], str]) -> Path:
+    """``<name>.md`` rendered from the saved ``<name>.json`` (what make_report.py does too)."""
+    saved = load(name)
+    if saved is None:
+        raise FileNotFoundError(f"no {name}.json in {OUT_DIR}")
+    path = OUT_DIR / f"{name}.md"
+    path.write_text(render(saved).rstrip() + "\n")
+    return path
+
+
 def write_outputs(
     name: str,
     header: Mapping[str, Any],
     config: Mapping[str, Any],
     records: Sequence[Mapping[str, Any]],
-    summary: Sequence[Mapping[str, Any]],
-    markdown: str,
+    summary: Any,
+    render: Callable[[dict[str, Any]], str],
     extra: Mapping[str, Any] | None = None,
     csv: bool = True,
 ) -> list[Path]:
-    """``docs/benchmarks/<name>.json|_runs.csv|.md`` (the PNGs are written by the scripts).
+    """``<OUT_DIR>/<name>.json|_runs.csv|.md`` (the PNGs are written by the scripts).
 
-    ``csv=False`` skips the CSV copy of the records (they are in the JSON too); the Sachs part uses
-    it so that no tracked ``sachs*.csv`` can be mistaken for a committed copy of the data.
+    The Markdown is ``render(saved)`` of the JSON as read back, so the page can always be
+    regenerated from the committed results alone. ``csv=False`` skips the CSV copy of the records
+    (they are in the JSON too); the Sachs part uses it so that no tracked ``sachs*.csv`` can be
+    mistaken for a committed copy of the data.
     """
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    paths = [OUT_DIR / f"{name}.json", OUT_DIR / f"{name}_runs.csv", OUT_DIR / f"{name}.md"]
+    paths = [OUT_DIR / f"{name}.json", OUT_DIR / f"{name}_runs.csv"]
     write_json(
         paths[0],
         {
@@ -770,13 +848,13 @@ def write_outputs(
         write_csv(paths[1], records)
     else:
         paths.pop(1)
-    paths[-1].write_text(markdown.rstrip() + "\n")
+    paths.append(write_markdown(name, render))
     return paths
 
 
 def finish(paths: Sequence[Path], header: Mapping[str, Any]) -> None:
     for p in paths:
-        print("wrote", p.relative_to(REPO))
+        print("wrote", p.relative_to(REPO) if p.is_relative_to(REPO) else p)
     print("reproduce with:", header["command"])
 
 

@@ -238,6 +238,12 @@ def plot(ab: Ablation, summary, values, cfg) -> Any:
     return path
 
 
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``ablations.json``)."""
+    cfg = saved["config"]
+    return markdown(saved["summary"], saved["records"], cfg, saved["header"], cfg["ablations"])
+
+
 def markdown(summary, records, cfg, header, names) -> str:
     out = [
         "## 2. Ablations: where the paper's method is weak",
@@ -322,7 +328,7 @@ def main(argv=None) -> int:
         help="run only these ablations",
     )
     ap.add_argument("--methods", nargs="*", choices=METHOD_NAMES, default=list(METHOD_NAMES))
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     cfg: dict[str, Any] = dict(QUICK if args.quick else FULL)
     cfg["quick"] = bool(args.quick)
     cfg["quick_values"] = {a.name: a.quick_values for a in ABLATIONS}
@@ -346,9 +352,7 @@ def main(argv=None) -> int:
             values = cfg["quick_values"][ab.name] if args.quick else ab.values
             pngs.append(plot(ab, summary, values, cfg))
     cfg_out = {**cfg, "ablations": names, "base": BASE.as_dict()}
-    paths = C.write_outputs(
-        NAME, header, cfg_out, records, summary, markdown(summary, records, cfg, header, names)
-    )
+    paths = C.write_outputs(NAME, header, cfg_out, records, summary, render)
     C.finish([*paths, *pngs], header)
     return 0
 

@@ -16,6 +16,8 @@ as in the paper), p = 6 with targets "all" (K = 7) and "half" (K = 4), N = 2^14,
 
 from __future__ import annotations
 
+from typing import Any
+
 import _common as C
 
 NAME = "estimator_cell"
@@ -29,6 +31,11 @@ METHODS = (
     C.Method("oracle-extended", "oracle", {"start": "mixed", "select": "total"}),
 )
 REFERENCE_ORACLE_MEDIAN = {"all": 3.0, "half": 3.5}  # docs/spec.md §7.3, p = 6, 2^14
+
+
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``estimator_cell.json``)."""
+    return markdown(saved["summary"], saved["header"])
 
 
 def markdown(summary, header) -> str:
@@ -67,16 +74,14 @@ def markdown(summary, header) -> str:
 
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     seeds = args.seeds or (3 if args.quick else 10)
     tasks = [C.Task(NAME, c, m, s) for c in CELLS for m in METHODS for s in range(seeds)]
     print(f"{NAME}: {len(tasks)} fits, jobs={args.jobs}")
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh)
     header = C.run_header()
     summary = C.summarize(records, by=("targets", "method"))
-    paths = C.write_outputs(
-        NAME, header, {"seeds": seeds}, records, summary, markdown(summary, header)
-    )
+    paths = C.write_outputs(NAME, header, {"seeds": seeds}, records, summary, render)
     C.finish(paths, header)
     return 0
 

@@ -129,6 +129,11 @@ def plot(summary: list[dict[str, Any]], cfg: dict[str, Any], targets: str):
     return path
 
 
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``figure1.json``)."""
+    return markdown(saved["summary"], saved["records"], saved["config"], saved["header"])
+
+
 def markdown(summary, records, cfg, header) -> str:
     by = {(r["targets"], r["p"], r["n"], r["method"]): r for r in summary}
     out = [
@@ -259,7 +264,7 @@ def markdown(summary, records, cfg, header) -> str:
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--methods", nargs="*", choices=[m.name for m in METHODS], default=None)
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     cfg = C.grid_config(args, QUICK, FULL)
     methods = [m for m in METHODS if args.methods is None or m.name in args.methods]
     tasks = build_tasks(cfg, methods)
@@ -274,7 +279,7 @@ def main(argv=None) -> int:
         {**cfg, "methods": [m.key() for m in methods]},
         records,
         summary,
-        markdown(summary, records, cfg, header),
+        render,
     )
     C.finish([*paths, *pngs], header)
     return 0

@@ -381,6 +381,14 @@ def plot(goal: list[dict[str, Any]], methods: list[str]):
     return path
 
 
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``interventions.json``; methods saved as ``Method.key()``)."""
+    cfg = saved["config"]
+    names = [key[: key.index("-{")] for key in cfg["methods"]]
+    return markdown(saved["summary"], saved["goal_summary"], saved["records"], cfg,
+                    saved["header"], names)  # fmt: skip
+
+
 def markdown(summary, goal, records, cfg, header, methods: list[str]) -> str:
     slash = " / ".join(methods)
     out = [
@@ -480,7 +488,7 @@ def main(argv=None) -> int:
         default=None,
         help=f"comma-separated names from {','.join(METHODS)} (default {','.join(DEFAULT_METHODS)})",
     )
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     cfg = C.grid_config(args, QUICK, FULL)
     for key, allowed in (("kinds", KINDS), ("graphs", GRAPHS)):
         value = getattr(args, key)
@@ -516,7 +524,7 @@ def main(argv=None) -> int:
         {**cfg, "methods": [m.key() for m in methods], "goal": GOAL},
         records,
         summary,
-        markdown(summary, goal, records, cfg, header, list(names)),
+        render,
         extra={"goal_summary": goal},
     )
     C.finish([*paths, *([png] if png else [])], header)

@@ -1,43 +1,43 @@
-"""Assemble docs/benchmarks.md from the per-part results in docs/benchmarks/.
+"""Write every part's page from its saved results, then assemble docs/benchmarks.md.
 
-    .venv/bin/python benchmarks/make_report.py
+    .venv/bin/python benchmarks/make_report.py            # docs/benchmarks/ -> docs/benchmarks.md
+    .venv/bin/python benchmarks/make_report.py --quick    # benchmarks/.cache/quick/ (git-ignored)
 
-Reads ``docs/benchmarks/<part>.md`` and ``<part>.json`` (written by figure1.py, ablations.py,
-sachs.py, side_by_side.py, stability.py and interventions.py), states the conventions, and lists
-the machine, date and commit of every part. Parts that have not been run are listed as missing.
+Runs nothing: for every part of ``run_all.PARTS`` with a saved ``<part>.json`` it rewrites
+``<part>.md`` with the part's ``render(saved)``, then inlines the sections, links the stage
+benchmarks, states the conventions, and lists the machine, date and commit of every part. Parts
+that have not been run are listed as missing.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
+import importlib
 import re
 import sys
 
 import _common as C
+from run_all import PARTS
 
-PARTS = (
-    ("figure1", "benchmarks/figure1.py"),
-    ("ablations", "benchmarks/ablations.py"),
-    ("sachs", "benchmarks/sachs.py"),
-    ("side_by_side", "benchmarks/side_by_side.py"),
-    ("stability", "benchmarks/stability.py"),
-    ("scale", "benchmarks/scale.py"),
-    ("interventions", "benchmarks/interventions.py"),
-)
-# benchmarks of single stages, run by their own scripts (linked, not inlined)
-STAGES = (
-    ("estimator_cell", "the estimator's acceptance cell and the search-extension ablation"),
-    (
-        "mixture_selection",
-        "choosing the number of components (sBIC, BIC vs the paper's rule), speed",
-    ),
-    ("utigsp_vs_causaldag", "UT-IGSP alone vs causaldag: test decisions, scores, speed"),
-    ("refine_gate", "whether refine='mechanisms' would refine the paper protocol's data sets"),
-)
+SECTIONS = tuple(p for p in PARTS if p.page == "section")
+STAGES = tuple(p for p in PARTS if p.page == "stage")
+
+
+def render_pages() -> list[str]:
+    """Rewrite ``<part>.md`` of every part that has a saved ``<part>.json``; their names."""
+    done = []
+    for part in (*SECTIONS, *STAGES):
+        if C.load(part.name) is not None:
+            module = importlib.import_module(part.script)
+            C.write_markdown(part.name, module.render)
+            done.append(part.name)
+    return done
 
 
 def _relink(md: str) -> str:
-    """Image links of docs/benchmarks/<part>.md, made relative to docs/."""
+    """Image links of docs/benchmarks/<part>.md, made relative to docs/ (quick: unchanged)."""
+    if C.OUT_DIR != C.DOCS_DIR:
+        return md
     return re.sub(r"\]\((?!https?:|/)([^)]+\.png)\)", r"](benchmarks/\1)", md)
 
 
@@ -52,16 +52,21 @@ def _headline() -> str:
 
 
 def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="the quick results in the cache")
+    C.use_output(ap.parse_args(argv).quick)
+    rendered = render_pages()
     parts, runs = [], []
-    for name, script in PARTS:
-        md_path, json_path = C.OUT_DIR / f"{name}.md", C.OUT_DIR / f"{name}.json"
-        if not md_path.is_file() or not json_path.is_file():
+    for part in SECTIONS:
+        name = part.name
+        if name not in rendered:
             parts.append(
-                f"## {name}\n\n*Not run yet:* `nice .venv/bin/python {script} --quick` "
-                "(or `--full`).\n"
+                f"## {name}\n\n*Not run yet:* `nice .venv/bin/python benchmarks/{part.script}.py "
+                "--quick` (or `--full`).\n"
             )
             continue
-        saved = json.loads(json_path.read_text())
+        md_path = C.OUT_DIR / f"{name}.md"
+        saved = C.load(name)
         header = saved["header"]
         grid = saved.get("config", {}).get("grid") or (
             "quick" if "--quick" in header["command"] else "full"
@@ -128,17 +133,18 @@ def main(argv=None) -> int:
         "same graph for every N.",
         "",
     ]
+    prefix = "benchmarks/" if C.OUT_DIR == C.DOCS_DIR else ""
     stages = [
-        f"- [{name}](benchmarks/{name}.md): {what} (`benchmarks/{name}.py`)"
-        for name, what in STAGES
-        if (C.OUT_DIR / f"{name}.md").is_file()
+        f"- [{p.name}]({prefix}{p.name}.md): {p.about} (`benchmarks/{p.script}.py`)"
+        for p in STAGES
+        if p.name in rendered
     ]
     if stages:
         lines += ["## Stage benchmarks", "", *stages, ""]
     lines += ["\n".join(p.rstrip().splitlines()) + "\n" for p in parts]
-    out = C.REPO / "docs" / "benchmarks.md"
+    out = C.REPO / "docs" / "benchmarks.md" if C.OUT_DIR == C.DOCS_DIR else C.OUT_DIR / "report.md"
     out.write_text("\n".join(lines).rstrip() + "\n")
-    print("wrote", out.relative_to(C.REPO))
+    print("wrote", out.relative_to(C.REPO), "and the pages of", ", ".join(rendered))
     return 0
 
 

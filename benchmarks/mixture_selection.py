@@ -42,6 +42,8 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+import _common as C  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 STEM = "mixture_selection"
 
@@ -345,6 +347,11 @@ def _pow2(n: int) -> str:
     return f"2^{int(np.log2(n))}"
 
 
+def render(saved: dict) -> str:
+    """The Markdown of a saved run (``mixture_selection.json``)."""
+    return markdown(summarize(saved["records"]), saved["header"], saved["command"])
+
+
 def markdown(summary: dict, header: dict, command: str) -> str:
     lines = [
         "# Choosing the number of mixture components",
@@ -555,7 +562,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="2 seeds, N <= 2^14 (minutes)")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks")
+    parser.add_argument("--out", type=Path, default=None, help="default: see _common.parse")
     parser.add_argument(
         "--report-only",
         action="store_true",
@@ -567,11 +574,12 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated experiments to (re)run; their records replace those in the "
         "existing JSON and the Markdown is regenerated from all records",
     )
-    args = parser.parse_args(argv)
+    args = C.parse(parser, argv)
+    args.out = args.out or C.OUT_DIR
     command = "nice python benchmarks/mixture_selection.py" + (" --quick" if args.quick else "")
     if args.jobs != 2:
         command += f" --jobs {args.jobs}"
-    stem = STEM + ("_quick" if args.quick else "")
+    stem = STEM
     path = args.out / f"{stem}.json"
     if args.report_only:
         saved = json.loads(path.read_text())

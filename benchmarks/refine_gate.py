@@ -13,6 +13,8 @@ sets the default would refine. Zero means the Figure 1 and side-by-side numbers 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import _common as C
@@ -22,11 +24,11 @@ FULL = {"p": (4, 6, 8), "targets": ("all", "half"), "log2n": tuple(range(10, 18)
 QUICK = {"p": (4, 8), "targets": ("all", "half"), "log2n": (10, 14), "seeds": 1}
 
 
-def main() -> None:
+def main(argv=None) -> int:
     from causalmix import MixtureUTIGSP
     from causalmix.estimator import SEPARATED_SHARE
 
-    args = C.common_args(__doc__.splitlines()[0]).parse_args()
+    args = C.parse(C.common_args(__doc__.splitlines()[0]), argv)
     cfg = C.grid_config(args, QUICK, FULL)
     C.mark_start()
     records = []
@@ -53,26 +55,34 @@ def main() -> None:
                                 max=max(r["shared"] for r in rows),
                                 refined=sum(r["refined"] for r in rows)))  # fmt: skip
     header = C.run_header()
+    cfg["separated_share"] = SEPARATED_SHARE
+    C.finish(C.write_outputs(NAME, header, cfg, records, summary, render), header)
+    return 0
+
+
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``refine_gate.json``)."""
+    cfg, summary, records = saved["config"], saved["summary"], saved["records"]
+    share = cfg.get("separated_share", 0.02)  # runs saved before it was recorded ran at 2 %
     table = C.md_table(
         ["targets", "p", "runs", "median shared", "max shared", "would be refined"],
         [[s["targets"], s["p"], s["runs"], f"{s['median']:.2%}", f"{s['max']:.2%}", s["refined"]]
          for s in summary],
     )  # fmt: skip
     total = sum(s["refined"] for s in summary)
-    md = "\n\n".join([
+    return "\n\n".join([
         "# Refinement gate on the paper protocol (issue #11)",
-        C.header_markdown(header),
+        C.header_markdown(saved["header"]),
         f"Share of the rows' responsibility split between components (1 − the largest "
         f"responsibility, averaged over the rows) of the `refine=\"none\"` fit, on do-interventions "
         f"(p {', '.join(map(str, cfg['p']))}; N = {', '.join(C.pow2(2**e) for e in cfg['log2n'])}; "
-        f"{cfg['seeds']} seeds). `refine=\"mechanisms\"` runs only at ≥ {SEPARATED_SHARE:.0%}.",
+        f"{cfg['seeds']} seeds). `refine=\"mechanisms\"` runs only at ≥ {share:.0%}.",
         table,
         f"Data sets `refine=\"mechanisms\"` would refine: **{total} of {len(records)}**"
         + (": the Figure 1 and side-by-side results are those of `refine=\"none\"`." if total == 0
            else "."),
     ])  # fmt: skip
-    C.finish(C.write_outputs(NAME, header, cfg, records, summary, md), header)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

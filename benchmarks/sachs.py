@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +164,11 @@ def plot(summary, records):
     return path
 
 
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``sachs.json``)."""
+    return markdown(saved["summary"], saved["records"], saved["config"], saved["header"])
+
+
 def markdown(summary, records, cfg, header) -> str:
     out = [
         "## 3. Sachs protein signalling (the paper's Table 1)",
@@ -233,8 +237,8 @@ def markdown(summary, records, cfg, header) -> str:
         'to experiments 1 + 2 (oracle rows: given). "checks flagged": the number of '
         "flagged checks of `causalmix.diagnostics` per run (median), and the checks flagged in at "
         "least half of the runs (the oracle and paper rows are not diagnosed: –).",
-        f"Load average (1 min) when this table was written: {os.getloadavg()[0]:.1f} on "
-        f"{os.cpu_count()} CPUs; the times are wall seconds per fit and grow with the load "
+        f"Load average (1 min) when this table was written: {header['load_avg'][0]:.1f} on "
+        f"{header['machine']['logical_cpus']} CPUs; the times are wall seconds per fit and grow with the load "
         "(the 2026-12-05 run shared the machine with other jobs).",
         "",
         "Since issue #12 every fit, paper mode included, runs on robustly standardised columns "
@@ -261,7 +265,7 @@ def _flags_cell(records, name) -> str:
 
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     cfg = dict(QUICK if args.quick else FULL)
     if args.seeds:
         cfg["seeds"] = args.seeds
@@ -282,9 +286,7 @@ def main(argv=None) -> int:
             {"name": c.name, "method": c.method.key(), "transform": c.transform} for c in CONFIGS
         ],
     }
-    paths = C.write_outputs(
-        NAME, header, config, records, summary, markdown(summary, records, cfg, header), csv=False
-    )
+    paths = C.write_outputs(NAME, header, config, records, summary, render, csv=False)
     C.finish([*paths, png], header)
     return 0
 

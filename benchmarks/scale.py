@@ -130,6 +130,11 @@ def _median(records: list[dict], key: str) -> float:
     return float(np.median([r[key] for r in records]))
 
 
+def render(saved: dict) -> str:
+    """The Markdown of a saved run (``scale.json``)."""
+    return markdown(saved["records"], saved["header"], saved["config"])
+
+
 def markdown(records: list[dict], header: dict, cfg: dict) -> str:
     fits = [r for r in records if r["kind"] == "fit"]
     rows = []
@@ -220,7 +225,7 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--cells", default=None, help="explicit cells p:log2n[:seeds], e.g. 20:16:3,50:18:1"
     )
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     if args.one:
         print(json.dumps(C._clean(run_one(*json.loads(args.one)))))
         return 0
@@ -243,7 +248,7 @@ def main(argv=None) -> int:
         status = rec.get("error") or {k: rec.get(k) for k in ("fit_s", "shd", "K_hat", "dask_s")}
         print(f"  [{i + 1}/{len(jobs)}] {job}: {status}", flush=True)
     header = C.run_header()
-    paths = C.write_outputs(NAME, header, cfg, records, [], markdown(records, header, cfg))
+    paths = C.write_outputs(NAME, header, cfg, records, [], render)
     C.finish(paths, header)
     return 0
 

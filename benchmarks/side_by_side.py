@@ -301,6 +301,13 @@ def plot(summary, rat, cfg):
     return path
 
 
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of a saved run (``side_by_side.json``)."""
+    rat = {(r["targets"], r["p"], r["n"]): r["ratios"] for r in saved.get("ratios", [])}
+    return markdown(saved["summary"], saved["records"], rat, saved["config"], saved["header"],
+                    saved.get("reference_note", ""))  # fmt: skip
+
+
 def markdown(summary, records, rat, cfg, header, ref_note) -> str:
     by = {(r["targets"], r["p"], r["n"], r["method"]): r for r in summary}
     out = [
@@ -424,7 +431,7 @@ def markdown(summary, records, rat, cfg, header, ref_note) -> str:
 
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     cfg: dict[str, Any] = C.grid_config(args, QUICK, FULL)
     reason = reference_available()
     ref_note = ""
@@ -449,6 +456,7 @@ def main(argv=None) -> int:
     extra = {
         "ratios": [{"targets": k[0], "p": k[1], "n": k[2], "ratios": v} for k, v in rat.items()],
         "reference_params": REF_PARAMS,
+        "reference_note": ref_note,
     }
     paths = C.write_outputs(
         NAME,
@@ -456,7 +464,7 @@ def main(argv=None) -> int:
         cfg,
         records,
         summary,
-        markdown(summary, records, rat, cfg, header, ref_note),
+        render,
         extra,
     )
     C.finish([*paths, png], header)

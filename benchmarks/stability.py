@@ -47,6 +47,7 @@ FULL = {"seeds": 5, "log2n": (13, 16), "p": (6, 10, 15), "kinds": ("do", "shift"
 QUICK = {"seeds": 2, "log2n": (13,), "p": (6,), "kinds": ("do", "shift"),
          "resamples": 10}  # fmt: skip
 TIMING = {"p": 8, "log2n": 16, "resamples": 50, "n_jobs": 2}
+QUICK_RESAMPLES = 5  # --quick --timing / --sachs: a smoke run (its results stay in the cache)
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 
 
@@ -215,8 +216,9 @@ def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ timing
-def timing() -> dict[str, Any]:
-    """Wall and CPU seconds (main process + joblib workers) of one 50-resample run."""
+def timing(resamples: int | None = None) -> dict[str, Any]:
+    """Wall and CPU seconds (main process + joblib workers) of one 50-resample run (or
+    ``resamples``)."""
     import resource
 
     from joblib.externals.loky import get_reusable_executor
@@ -235,7 +237,8 @@ def timing() -> dict[str, Any]:
             marks.setdefault(done, time.perf_counter() - t0)
 
     t0, c0 = time.perf_counter(), time.process_time()
-    res = stability(X, MixtureUTIGSP(), n_resamples=TIMING["resamples"],
+    spec = dict(TIMING, resamples=resamples or TIMING["resamples"])
+    res = stability(X, MixtureUTIGSP(), n_resamples=spec["resamples"],
                     n_jobs=TIMING["n_jobs"], random_state=0, progress=progress)  # fmt: skip
     seconds = time.perf_counter() - t0
     get_reusable_executor().shutdown(wait=True)  # reap the workers: their CPU time is counted
@@ -245,7 +248,7 @@ def timing() -> dict[str, Any]:
         - c0
         + sum(getattr(children1, f) - getattr(children0, f) for f in ("ru_utime", "ru_stime"))
     )
-    return {**TIMING, "cell": cell.key(), "seconds": seconds, "cpu_seconds": cpu,
+    return {**spec, "cell": cell.key(), "seconds": seconds, "cpu_seconds": cpu,
             "reference_seconds": marks.get(0), "first_refit_seconds": marks.get(1),
             "load_avg_before": load_before, "load_avg": os.getloadavg(),
             "k_frequencies": res.k_frequencies, "header": C.run_header()}  # fmt: skip
@@ -353,43 +356,43 @@ def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
     return "\n".join(out)
 
 
-def _saved(name: str) -> dict[str, Any] | None:
-    path = C.OUT_DIR / f"{name}.json"
-    return json.loads(path.read_text()) if path.is_file() else None
-
-
-def render() -> None:
-    """Rewrite ``stability.md`` from the saved grid, timing and Sachs results."""
+def render(saved: dict[str, Any]) -> str:
+    """The Markdown of the saved grid (``stability.json``), with the saved timing and Sachs runs
+    next to it (``stability_timing.json``, ``stability_sachs.json``) if present."""
     import stability_sachs
 
-    grid = _saved(NAME)
-    if grid is None:
-        print(f"no {NAME}.json yet: run the grid to write {NAME}.md")
+    return markdown(saved["summary"], saved["records"], saved["config"], saved["header"],
+                    C.load(f"{NAME}_timing"), C.load(stability_sachs.NAME),
+                    saved.get("errors", ()))  # fmt: skip
+
+
+def _rewrite() -> None:
+    """Rewrite ``stability.md`` after a timing or Sachs run (if the grid was run)."""
+    if C.load(NAME) is None:
+        print(f"no {NAME}.json in {C.OUT_DIR} yet: run the grid to write {NAME}.md")
         return
-    md = markdown(grid["summary"], grid["records"], grid["config"], grid["header"],
-                  _saved(f"{NAME}_timing"), _saved(stability_sachs.NAME), grid.get("errors", ()))  # fmt: skip
-    path = C.OUT_DIR / f"{NAME}.md"
-    path.write_text(md.rstrip() + "\n")
-    print("wrote", path.relative_to(C.REPO))
+    print("wrote", C.write_markdown(NAME, render))
 
 
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
     ap.add_argument("--sachs", action="store_true", help="only the Sachs runs")
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
+    resamples = QUICK_RESAMPLES if args.quick else None
     if args.timing:
-        timed = timing()
+        timed = timing(resamples)
         path = C.OUT_DIR / f"{NAME}_timing.json"
         C.write_json(path, timed)
         print(f"{timed['resamples']} resamples: {timed['seconds']:.1f} s; wrote {path}")
-        render()
+        _rewrite()
         return 0
     if args.sachs:
         import stability_sachs
 
-        stability_sachs.run(run_stab_task, StabTask, jobs=args.jobs, use_cache=not args.fresh)
-        render()
+        stability_sachs.run(run_stab_task, StabTask, jobs=args.jobs, use_cache=not args.fresh,
+                            resamples=resamples)  # fmt: skip
+        _rewrite()
         return 0
     cfg = C.grid_config(args, QUICK, FULL)
     if cfg["grid"] == "full":
@@ -407,11 +410,9 @@ def main(argv=None) -> int:
     header = C.run_header()
     summary = summarize(records)
     errors = stability_errors.breakdown(records)
-    md = markdown(summary, records, cfg, header, _saved(f"{NAME}_timing"),
-                  _saved("stability_sachs"), errors)  # fmt: skip
     per_claim = ("adj_", "dir_", "tgt_", "true_target_freq", "ref_")  # in the cache, not committed
     slim = [{k: v for k, v in r.items() if not k.startswith(per_claim)} for r in records]
-    paths = C.write_outputs(NAME, header, cfg, slim, summary, md, extra={"errors": errors})
+    paths = C.write_outputs(NAME, header, cfg, slim, summary, render, extra={"errors": errors})
     C.finish(paths, header)
     return 0
 

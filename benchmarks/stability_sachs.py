@@ -160,8 +160,12 @@ def markdown(saved: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-def run(run_task: Any, task_type: Any, jobs: int, use_cache: bool) -> dict[str, Any] | None:
-    """Run the Sachs tasks and write ``stability_sachs.json``; None when the data are absent."""
+def run(
+    run_task: Any, task_type: Any, jobs: int, use_cache: bool, resamples: int | None = None
+) -> dict[str, Any] | None:
+    """Run the Sachs tasks and write ``stability_sachs.json``; None when the data are absent.
+
+    ``resamples`` overrides ``RESAMPLES`` (the quick smoke run)."""
     from causalmix.datasets import find_sachs_csv
 
     try:
@@ -169,11 +173,12 @@ def run(run_task: Any, task_type: Any, jobs: int, use_cache: bool) -> dict[str, 
     except FileNotFoundError as exc:
         print(f"{NAME}: skipped: {exc}")
         return None
-    tasks = [task_type(None, 0, RESAMPLES, transform=t) for t in TRANSFORMS]
-    print(f"{NAME}: {len(tasks)} stability runs of {RESAMPLES} resamples, jobs={jobs}")
+    resamples = resamples or RESAMPLES
+    tasks = [task_type(None, 0, resamples, transform=t) for t in TRANSFORMS]
+    print(f"{NAME}: {len(tasks)} stability runs of {resamples} resamples, jobs={jobs}")
     records = C.run_tasks(tasks, jobs=jobs, use_cache=use_cache, runner=run_task)
     saved = {"name": NAME, "header": C.run_header(),
-             "config": {"resamples": RESAMPLES, "transforms": TRANSFORMS, "thresholds": THRESHOLDS,
+             "config": {"resamples": resamples, "transforms": TRANSFORMS, "thresholds": THRESHOLDS,
                         "seed": 0},
              "summary": summarize(records),
              "records": [{k: v for k, v in r.items() if k != "traceback"} for r in records]}  # fmt: skip

@@ -59,6 +59,7 @@ from typing import Any  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.stats import t as student_t  # noqa: E402
 
+import _common as C  # noqa: E402
 import causalmix  # noqa: E402
 from causalmix.discovery import ut_igsp, ut_igsp_from_statistics  # noqa: E402
 from causalmix.discovery.permutations import (  # noqa: E402
@@ -162,15 +163,26 @@ def run_ours(datasets: list[np.ndarray], seed: int, repeats: int) -> tuple[Any, 
     return res, times
 
 
-def ensure_reference(force_check: bool) -> None:
-    """Create the reference venv with benchmarks/reference/setup_env.sh when missing/outdated."""
+def ensure_reference(setup: bool) -> bool:
+    """Whether the reference venv is ready; ``setup``: (re)create it with setup_env.sh first.
+
+    Without ``--setup`` a missing or outdated venv is reported and the part is skipped (it is
+    part of ``run_all.py``, which must not install anything).
+    """
     stamp = REF_VENV / ".reference-installed"
     req = REF_DIR / "requirements-ref.txt"
     current = REF_PY.is_file() and stamp.is_file() and stamp.read_bytes() == req.read_bytes()
-    if current and not force_check:
-        return
-    print(f"setting up the reference venv {REF_VENV} (setup_env.sh)", flush=True)
-    subprocess.run(["bash", str(REF_DIR / "setup_env.sh")], check=True)
+    if setup:
+        print(f"setting up the reference venv {REF_VENV} (setup_env.sh)", flush=True)
+        subprocess.run(["bash", str(REF_DIR / "setup_env.sh")], check=True)
+        return True
+    if not current:
+        print(
+            f"{NAME}: skipped: the reference venv {REF_VENV} is missing or outdated; create it "
+            "with `bash benchmarks/reference/setup_env.sh` (or pass --setup)",
+            flush=True,
+        )
+    return current
 
 
 class Reference:
@@ -545,6 +557,11 @@ def _q(x: list[float], scale: float = 1.0, fmt: str = ".1f") -> str:
     return f"{med:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
+def render(saved: dict) -> str:
+    """The Markdown of a saved run (``utigsp_vs_causaldag.json``)."""
+    return markdown(saved)
+
+
 def markdown(result: dict) -> str:
     m = result["meta"]
     iv = m["intervention"]
@@ -760,11 +777,11 @@ def main(argv: list[str] | None = None) -> int:
         "half after the reference (8)"
     )  # fmt: skip
     ap.add_argument(
-        "--out-dir", type=Path, help="default docs/benchmarks (quick: benchmarks/.cache)"
+        "--out-dir", type=Path, help="default docs/benchmarks (quick: benchmarks/.cache/quick)"
     )
-    ap.add_argument("--setup", action="store_true", help="always run setup_env.sh's check")
+    ap.add_argument("--setup", action="store_true", help="create / update the reference venv first")
     ap.add_argument("--no-plot", action="store_true")
-    args = ap.parse_args(argv)
+    args = C.parse(ap, argv)
     try:
         os.nice(10)  # share the machine politely (inherited by the reference subprocess)
     except OSError:
@@ -772,15 +789,14 @@ def main(argv: list[str] | None = None) -> int:
     cases = QUICK if args.quick else FULL
     if args.cases:
         cases = tuple(c for c in cases if c.name in args.cases)
-    out_dir = args.out_dir or (
-        REPO / "benchmarks" / ".cache" if args.quick else REPO / "docs" / "benchmarks"
-    )
+    out_dir = args.out_dir or C.OUT_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     command = "nice .venv/bin/python benchmarks/utigsp_vs_causaldag.py " + " ".join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
     )
     print(f"reproduce with: {command.strip()}", flush=True)
-    ensure_reference(args.setup)
+    if not ensure_reference(args.setup):
+        return 0
 
     started, load_before = time.perf_counter(), _load()
     results = []
@@ -822,7 +838,7 @@ def main(argv: list[str] | None = None) -> int:
         "cases": results,
     }  # fmt: skip
     result["verdict"] = verdict(result)
-    stem = NAME if not args.quick else f"{NAME}_quick"
+    stem = NAME
     (out_dir / f"{stem}.json").write_text(json.dumps(result, indent=1, default=_json_default))
     (out_dir / f"{stem}.md").write_text(markdown(result))
     written = ["json", "md"]

@@ -1,0 +1,65 @@
+"""The benchmark harness (benchmarks/, not part of the library): one runner, pages rendered from the
+committed results, and quick runs that never write to docs/."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+C = pytest.importorskip("_common")
+run_all = importlib.import_module("run_all")
+
+# modules of benchmarks/ that are not parts (imported by the parts)
+HELPERS = {"_common", "_shrunk", "published", "stability_errors", "stability_sachs", "run_all",
+           "make_report"}  # fmt: skip
+
+
+def test_run_all_runs_every_part():
+    scripts = {p.stem for p in BENCH.glob("*.py")} - HELPERS
+    assert {p.script for p in run_all.PARTS} == scripts
+
+
+@pytest.mark.parametrize(
+    "part", [p for p in run_all.PARTS if p.page and (C.DOCS_DIR / f"{p.name}.json").is_file()],
+    ids=lambda p: p.name,
+)  # fmt: skip
+def test_committed_page_is_rendered_from_committed_json(part):
+    # make_report.py rewrites every page from its JSON alone: the committed page must be that
+    saved = C.load(part.name, C.DOCS_DIR)
+    page = importlib.import_module(part.script).render(saved).rstrip() + "\n"
+    assert page == (C.DOCS_DIR / f"{part.name}.md").read_text()
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*")}
+
+
+@pytest.mark.filterwarnings("ignore::causalmix.CausalmixWarning")
+def test_quick_run_writes_only_to_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(C, "QUICK_DIR", tmp_path)
+    monkeypatch.setattr(C, "OUT_DIR", C.OUT_DIR)  # restored after the test
+    before = _snapshot(C.DOCS_DIR)
+    refine_gate = importlib.import_module("refine_gate")
+    assert refine_gate.main(["--quick", "--p", "4", "--log2n", "8", "--seeds", "1"]) == 0
+    assert _snapshot(C.DOCS_DIR) == before
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "refine_gate.json",
+        "refine_gate_runs.csv",
+        "refine_gate.md",
+    }
+    assert "benchmarks/.cache/" in (BENCH.parent / ".gitignore").read_text().splitlines()
+    assert C.QUICK_DIR.is_relative_to(tmp_path)
+
+
+def test_table_renders_a_spec():
+    cols = [C.Col("p", "p"), C.Col("rate", "rate", ".2f"), C.Col("2p", lambda r: 2 * r["p"])]
+    rows = [{"p": 4, "rate": 0.5}, {"p": 6, "rate": None}]
+    assert C.table(rows, cols) == (
+        "| p | rate | 2p |\n|---|---|---|\n| 4 | 0.50 | 8 |\n| 6 | – | 12 |"
+    )
