@@ -384,12 +384,39 @@ class Task:
     seed: int
 
     def cache_path(self, fingerprint: str) -> Path:
-        ident = f"{self.cell.key()}|{self.method.key()}|{self.seed}|{fingerprint}"
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:20]
-        return CACHE_DIR / self.part / f"{digest}.json"
+        return cache_path(
+            self.part, f"{self.cell.key()}|{self.method.key()}|{self.seed}|{fingerprint}"
+        )
 
     def label(self) -> str:
         return f"{self.cell.key()} {self.method.name} seed={self.seed}"
+
+
+def cache_path(part: str, ident: str) -> Path:
+    """The cache file of one task of ``part``: ``ident`` names the task and the library code."""
+    return CACHE_DIR / part / (hashlib.sha256(ident.encode()).hexdigest()[:20] + ".json")
+
+
+def cached_record(
+    path: Path, use_cache: bool, rec: dict[str, Any], compute: Callable[[], Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The record cached at ``path``, or ``rec`` updated with ``compute()`` and cached.
+
+    A failure is a result too: its error and traceback are recorded (and reported), not raised.
+    """
+    if use_cache and path.is_file():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            pass
+    try:
+        rec.update(compute())
+        rec["error"] = None
+    except Exception as exc:  # a failed fit is a result too (reported, not fatal)
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+        rec["traceback"] = traceback.format_exc(limit=6)
+    write_json(path, rec)
+    return rec
 
 
 def worker_init() -> None:
@@ -420,12 +447,6 @@ def run_task(
     """
     simulate_fn = simulate if simulate_fn is None else simulate_fn
     fit_fn = fit_method if fit_fn is None else fit_fn
-    path = task.cache_path(fingerprint)
-    if use_cache and path.is_file():
-        try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError:
-            pass
     rec: dict[str, Any] = {
         "part": task.part,
         **task.cell.as_dict(),
@@ -433,15 +454,12 @@ def run_task(
         "seed": task.seed,
         "fingerprint": fingerprint,
     }
-    try:
+
+    def compute() -> dict[str, Any]:
         sample = simulate_fn(task.cell, task.seed)
-        rec.update(fit_fn(task.method, sample.X, Truth.from_sample(sample), task.seed))
-        rec["error"] = None
-    except Exception as exc:  # a failed fit is a result too (reported, not fatal)
-        rec["error"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=6)
-    write_json(path, rec)
-    return rec
+        return fit_fn(task.method, sample.X, Truth.from_sample(sample), task.seed)
+
+    return cached_record(task.cache_path(fingerprint), use_cache, rec, compute)
 
 
 def run_tasks(
@@ -602,6 +620,13 @@ class Col:
 def table(rows: Iterable[Mapping[str, Any]], cols: Sequence[Col]) -> str:
     """A table spec (columns) applied to rows (mappings): the Markdown table."""
     return md_table([c.header for c in cols], ([c.cell(r) for c in cols] for r in rows))
+
+
+def precisions_cholesky(covariances: np.ndarray) -> np.ndarray:
+    """Upper-triangular ``U`` with ``U Uᵀ = Σ⁻¹`` per component (``GaussianMixtureFit``'s and
+    scikit-learn's convention), for starting points built from known covariances."""
+    eye = np.eye(covariances.shape[-1])
+    return np.stack([np.linalg.solve(np.linalg.cholesky(c), eye).T for c in covariances])
 
 
 def pow2(n: int) -> str:

@@ -57,6 +57,7 @@ PARTS = (
     Part("stability_timing", "stability", ("--timing",), jobs=False, page=None),
     Part("scale", "scale", jobs=False),
     Part("interventions", "interventions"),
+    Part("em_kernel", "em_kernel", jobs=False),
     Part(
         "estimator_cell",
         "estimator_cell",

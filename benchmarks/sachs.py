@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +60,7 @@ class SachsTask:
         ident = (
             f"sachs|{self.config.method.key()}|{self.config.transform}|{self.seed}|{fingerprint}"
         )
-        return C.CACHE_DIR / NAME / (hashlib.sha256(ident.encode()).hexdigest()[:20] + ".json")
+        return C.cache_path(NAME, ident)
 
     def label(self) -> str:
         return f"{self.config.name} seed={self.seed}"
@@ -83,12 +82,6 @@ def load(transform: str):
 
 
 def run_sachs_task(task: SachsTask, fingerprint: str, use_cache: bool = True) -> dict[str, Any]:
-    import json
-    import traceback
-
-    path = task.cache_path(fingerprint)
-    if use_cache and path.is_file():
-        return json.loads(path.read_text())
     rec: dict[str, Any] = {
         "config": task.config.name,
         "method": task.config.method.name,
@@ -97,16 +90,13 @@ def run_sachs_task(task: SachsTask, fingerprint: str, use_cache: bool = True) ->
         "seed": task.seed,
         "fingerprint": fingerprint,
     }
-    try:
+
+    def compute() -> dict[str, Any]:
         data, truth = load(task.config.transform)
         X = data.X if task.config.method.base != "oracle" else data.X.to_numpy()
-        rec.update(C.fit_method(task.config.method, X, truth, task.seed))
-        rec["error"] = None
-    except Exception as exc:  # reported in the table, not fatal
-        rec["error"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=6)
-    C.write_json(path, rec)
-    return rec
+        return C.fit_method(task.config.method, X, truth, task.seed)
+
+    return C.cached_record(task.cache_path(fingerprint), use_cache, rec, compute)
 
 
 def plot(summary, records):

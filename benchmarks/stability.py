@@ -22,12 +22,10 @@ targets "all" for p = 6, 10 and "half" for p = 15, N = 2^13 and 2^16, random nod
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import os
 import time
-import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +60,7 @@ class StabTask:
     def cache_path(self, fingerprint: str):
         what = f"sachs-{self.transform}" if self.cell is None else self.cell.key()
         ident = f"stability|{what}|{self.seed}|{self.resamples}|{fingerprint}"
-        return C.CACHE_DIR / NAME / (hashlib.sha256(ident.encode()).hexdigest()[:20] + ".json")
+        return C.cache_path(NAME, ident)
 
     def label(self) -> str:
         what = f"sachs {self.transform}" if self.cell is None else self.cell.key()
@@ -119,9 +117,6 @@ def claims(res: Any, truth: C.Truth) -> dict[str, Any]:
 def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> dict[str, Any]:
     from causalmix import MixtureUTIGSP, stability
 
-    path = task.cache_path(fingerprint)
-    if use_cache and path.is_file():
-        return json.loads(path.read_text())
     rec: dict[str, Any] = {"seed": task.seed, "resamples": task.resamples,
                            "fingerprint": fingerprint}  # fmt: skip
     if task.cell is None:
@@ -129,7 +124,8 @@ def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> d
                    transform=task.transform)  # fmt: skip
     else:
         rec.update(setting=task.cell.kind, **task.cell.as_dict())
-    try:
+
+    def compute() -> dict[str, Any]:
         if task.cell is None:
             from sachs import load
 
@@ -141,14 +137,9 @@ def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> d
         t0 = time.perf_counter()
         res = stability(X, MixtureUTIGSP(), n_resamples=task.resamples, n_jobs=1,
                         random_state=task.seed)  # fmt: skip
-        rec["seconds"] = time.perf_counter() - t0
-        rec.update(claims(res, truth))
-        rec["error"] = None
-    except Exception as exc:  # reported, not fatal
-        rec["error"] = f"{type(exc).__name__}: {exc}"
-        rec["traceback"] = traceback.format_exc(limit=6)
-    C.write_json(path, rec)
-    return rec
+        return {"seconds": time.perf_counter() - t0, **claims(res, truth)}
+
+    return C.cached_record(task.cache_path(fingerprint), use_cache, rec, compute)
 
 
 # ------------------------------------------------------------------ scoring

@@ -8,8 +8,8 @@ given to
   ``perf_counter`` from the raw arrays to the result (sufficient statistics included);
 - **the reference**: causaldag 0.1a163's ``unknown_target_igsp`` through
   ``benchmarks/reference/run_reference.py`` (mode ``utigsp``, without the pass-base-as-setting quirk)
-  inside the git-ignored venv ``.venv-ref``, which is created by
-  ``benchmarks/reference/setup_env.sh`` when missing. Its time is the driver's ``utigsp_s`` (the
+  inside the git-ignored venv ``.venv-ref`` (``bash benchmarks/reference/setup_env.sh`` or
+  ``--setup`` creates it; without it the part says so and is skipped). Its time is the driver's ``utigsp_s`` (the
   ``unknown_target_igsp`` call only: no start-up, data loading or sufficient statistics).
 
 Both sides use one BLAS / OpenMP thread, alpha_ci = alpha_inv = 1e-3, depth 4 and 5 runs. Reported:
@@ -31,7 +31,7 @@ Cases (``FULL``): p = 6 complete graph, 7 settings, 1e5 rows per setting (10 see
 settings, 1e3 rows (20 seeds); p = 50, 10 settings, 1e3 rows (20 seeds).
 
     nice .venv/bin/python benchmarks/utigsp_vs_causaldag.py            # full -> docs/benchmarks/
-    nice .venv/bin/python benchmarks/utigsp_vs_causaldag.py --quick    # -> benchmarks/.cache/
+    nice .venv/bin/python benchmarks/utigsp_vs_causaldag.py --quick    # -> benchmarks/.cache/quick/
 """
 
 from __future__ import annotations
@@ -42,12 +42,8 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
-import platform  # noqa: E402
-import shlex  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -60,7 +56,6 @@ import numpy as np  # noqa: E402
 from scipy.stats import t as student_t  # noqa: E402
 
 import _common as C  # noqa: E402
-import causalmix  # noqa: E402
 from causalmix.discovery import ut_igsp, ut_igsp_from_statistics  # noqa: E402
 from causalmix.discovery.permutations import (  # noqa: E402
     minimal_imap_gaussian,
@@ -529,8 +524,7 @@ def summarise(case: Case, recs: list[dict]) -> dict:
     }
 
 
-def verdict(result: dict) -> dict:
-    cases = result["cases"]
+def verdict(cases: list[dict]) -> dict:
     dec_ok = all(c["summary"]["all_explained"] for c in cases)
     n_dis = sum(c["summary"]["n_disagreements"] for c in cases)
     sc_ok = all(c["summary"]["scores_ok"] for c in cases)
@@ -550,36 +544,39 @@ def verdict(result: dict) -> dict:
 
 
 # --------------------------------------------------------------------------------------------
-# writers
+# the page (from the saved JSON) and the plot
 # --------------------------------------------------------------------------------------------
 def _q(x: list[float], scale: float = 1.0, fmt: str = ".1f") -> str:
     lo, med, hi = (v * scale for v in x)
     return f"{med:{fmt}} [{lo:{fmt}}, {hi:{fmt}}]"
 
 
+def _yes(ok: bool) -> str:
+    return "yes" if ok else "NO"
+
+
 def render(saved: dict) -> str:
     """The Markdown of a saved run (``utigsp_vs_causaldag.json``)."""
-    return markdown(saved)
-
-
-def markdown(result: dict) -> str:
-    m = result["meta"]
-    iv = m["intervention"]
+    h, cfg, cases = saved["header"], saved["config"], saved["records"]
+    iv = cfg["intervention"]
+    load = (
+        " ".join(f"{v:.2f}" for v in h["load_avg_before"]),
+        " ".join(f"{v:.2f}" for v in h["load_avg"]),
+    )
     lines = [
         "# UT-IGSP: causalmix vs causaldag 0.1a163 (same samples, same machine, same run)",
         "",
-        f"Produced by `{m['command']}` on {m['date']} (commit `{m['commit']}`, "
-        f"{m['wall_s'] / 60:.1f} min; {m['machine']}; load average {m['load_before']} before, "
-        f"{m['load_after']} after — the machine was shared). One BLAS/OpenMP thread on both "
-        f"sides. causalmix {m['causalmix']} (numpy {m['numpy']}, Python {m['python']}); "
-        f"reference: {m['reference_versions']}.",
+        C.header_markdown(h),
+        f"{cfg['wall_s'] / 60:.1f} min; load average {load[0]} before, {load[1]} after — the "
+        f"machine was shared. One BLAS/OpenMP thread on both sides. Reference: "
+        f"{h['reference_versions']}.",
         "",
         "**Data.** Random linear-Gaussian SEMs (`causalmix.simulate.random_sem`: weights "
         "±U[0.5, 1], unit noise; p = 6 complete, otherwise 3 expected neighbours); setting 0 "
         f"observational (the base), settings 1..K-1 single-node **{iv['kind']}** interventions "
         f"X_t ~ N({iv['mean']}, {iv['var']}) on distinct random nodes, the same rows for both "
-        f"sides. alpha_ci = alpha_inv = {m['alpha']:g}, depth {m['depth']}, {m['n_runs']} runs. "
-        "Data seeds 0..n-1; each side seeds its search with the data seed (causalmix: "
+        f"sides. alpha_ci = alpha_inv = {cfg['alpha']:g}, depth {cfg['depth']}, {cfg['n_runs']} "
+        "runs. Data seeds 0..n-1; each side seeds its search with the data seed (causalmix: "
         "`random_state`, causaldag: `random.seed`), so their random starts differ.",
         "",
         "## (a) Test decisions on the reference's keys",
@@ -589,39 +586,60 @@ def markdown(result: dict) -> str:
         "rows, plus the decisions the reference takes outside its caches (threshold graph and the "
         "minimal I-MAP of every start it drew: one per ordered pair, one-sided Fisher z).",
         "",
-        "| case | p | K | rows/setting | seeds | CI agree | invariance agree | threshold + "
-        "I-MAP agree | disagreements (explained) | max abs Δp CI / inv |",
-        "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for c in result["cases"]:
-        s, case = c["summary"], c["case"]
-        lines.append(
-            f"| {case['name']} | {case['p']} | {case['n_settings']} | {case['rows']:,} | "
-            f"{len(c['seeds'])} | {s['ci'][0]:,} / {s['ci'][1]:,} | "
-            f"{s['invariance'][0]:,} / {s['invariance'][1]:,} | {s['imap'][0]:,} / "
-            f"{s['imap'][1]:,} | {s['n_disagreements']} ({s['n_explained']}) | "
-            f"{s['max_abs_dp_ci']:.1e} / {s['max_abs_dp_inv']:.1e} |"
+
+    def frac(key: str):
+        return lambda c: "{:,} / {:,}".format(*c["summary"][key])
+
+    name, summ = C.Col("case", lambda c: c["case"]["name"]), lambda c: c["summary"]
+    lines.append(
+        C.table(
+            cases,
+            [
+                name,
+                C.Col("p", lambda c: c["case"]["p"]),
+                C.Col("K", lambda c: c["case"]["n_settings"]),
+                C.Col("rows/setting", lambda c: f"{c['case']['rows']:,}"),
+                C.Col("seeds", lambda c: len(c["seeds"])),
+                C.Col("CI agree", frac("ci")),
+                C.Col("invariance agree", frac("invariance")),
+                C.Col("threshold + I-MAP agree", frac("imap")),
+                C.Col(
+                    "disagreements (explained)",
+                    lambda c: f"{summ(c)['n_disagreements']} ({summ(c)['n_explained']})",
+                ),
+                C.Col(
+                    "max abs Δp CI / inv",
+                    lambda c: f"{summ(c)['max_abs_dp_ci']:.1e} / {summ(c)['max_abs_dp_inv']:.1e}",
+                ),
+            ],
         )
+    )
     dis = [
-        (c["case"]["name"], r["seed"], d)
-        for c in result["cases"]
+        {"case": c["case"]["name"], "seed": r["seed"], **d}
+        for c in cases
         for r in c["seeds"]
         for d in r["decisions"]["disagreements"]
     ]
     if dis:
+        keys = ("i", "j", "setting", "node", "S")
         lines += [
             "",
-            "| case | seed | test | key | p reference | p causalmix | threshold | distance | "
-            "explained |",
-            "|---|---|---|---|---|---|---|---|---|",
+            C.table(
+                dis,
+                [
+                    C.Col("case", "case"),
+                    C.Col("seed", "seed"),
+                    C.Col("test", "kind"),
+                    C.Col("key", lambda d: f"`{ {k: d[k] for k in keys if k in d} }`"),
+                    C.Col("p reference", "p_ref", ".12g"),
+                    C.Col("p causalmix", "p_ours", ".12g"),
+                    C.Col("threshold", "threshold", "g"),
+                    C.Col("distance", "dist_to_threshold", ".2e"),
+                    C.Col("explained", lambda d: "yes" if d["explained"] else "NO"),
+                ],
+            ),
         ]
-        for name, seed, d in dis:
-            key = {k: d[k] for k in ("i", "j", "setting", "node", "S") if k in d}
-            lines.append(
-                f"| {name} | {seed} | {d['kind']} | `{key}` | {d['p_ref']:.12g} | "
-                f"{d['p_ours']:.12g} | {d['threshold']:g} | {d['dist_to_threshold']:.2e} | "
-                f"{'yes' if d['explained'] else 'NO'} |"
-            )
     lines += [
         "",
         "## (b) Final scores and accuracy",
@@ -631,55 +649,67 @@ def markdown(result: dict) -> str:
         "causalmix's rescoring of the same DAG (*rescored equal*). Both sides are the same "
         "algorithm started from random permutations, so a single run per data seed is a noisy "
         "draw: *paired* compares the two measured runs (search seed = data seed) seed by seed; "
-        f"*distribution* compares, on the same data, 1 + {N_ALT_SEARCH} causalmix runs with "
-        f"1 + {N_REF_ALT} reference runs (other search seeds), every cross pair, averaged over "
-        "data seeds: the share where causalmix's score is better / worse, and their difference "
-        "with a 95% t-interval over data seeds (equal search quality gives 0). Mean scores and "
-        "I-CPDAG SHD to the truth (`causalmix.metrics.icpdag_shd`) are those of the measured "
-        "runs.",
+        f"*distribution* compares, on the same data, 1 + {cfg['n_alt_search']} causalmix runs "
+        f"with 1 + {cfg['n_ref_alt']} reference runs (other search seeds), every cross pair, "
+        "averaged over data seeds: the share where causalmix's score is better / worse, and "
+        "their difference with a 95% t-interval over data seeds (equal search quality gives 0). "
+        "Mean scores and I-CPDAG SHD to the truth (`causalmix.metrics.icpdag_shd`) are those of "
+        "the measured runs.",
         "",
-        "| case | mean score causalmix | mean score reference | paired better / tie / worse | "
-        "distribution better / worse | better - worse [95% CI] | rescored equal | "
-        "mean I-CPDAG SHD causalmix | mean I-CPDAG SHD reference |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for c in result["cases"]:
-        s = c["summary"]
-        b, t, w = s["ours_better_tie_worse"]
-        lines.append(
-            f"| {c['case']['name']} | ({s['mean_score_ours'][0]:.2f}, "
-            f"{s['mean_score_ours'][1]:.2f}) | ({s['mean_score_ref'][0]:.2f}, "
-            f"{s['mean_score_ref'][1]:.2f}) | {b} / {t} / {w} | "
-            f"{s['dist_frac_better']:.2f} / {s['dist_frac_worse']:.2f} | "
-            f"{s['dist_diff_ci95'][1]:+.2f} [{s['dist_diff_ci95'][0]:+.2f}, "
-            f"{s['dist_diff_ci95'][2]:+.2f}] | "
-            f"{'yes' if s['ref_score_rescored_equal'] else 'NO'} | "
-            f"{s['mean_icpdag_shd'][0]:.2f} | {s['mean_icpdag_shd'][1]:.2f} |"
-        )
-    lines += [
+        C.table(
+            cases,
+            [
+                name,
+                C.Col("mean score causalmix", lambda c: _pair(summ(c)["mean_score_ours"])),
+                C.Col("mean score reference", lambda c: _pair(summ(c)["mean_score_ref"])),
+                C.Col(
+                    "paired better / tie / worse",
+                    lambda c: "{} / {} / {}".format(*summ(c)["ours_better_tie_worse"]),
+                ),
+                C.Col(
+                    "distribution better / worse",
+                    lambda c: (
+                        f"{summ(c)['dist_frac_better']:.2f} / {summ(c)['dist_frac_worse']:.2f}"
+                    ),
+                ),
+                C.Col(
+                    "better - worse [95% CI]",
+                    lambda c: "{1:+.2f} [{0:+.2f}, {2:+.2f}]".format(*summ(c)["dist_diff_ci95"]),
+                ),
+                C.Col("rescored equal", lambda c: _yes(summ(c)["ref_score_rescored_equal"])),
+                C.Col(
+                    "mean I-CPDAG SHD causalmix", lambda c: f"{summ(c)['mean_icpdag_shd'][0]:.2f}"
+                ),
+                C.Col(
+                    "mean I-CPDAG SHD reference", lambda c: f"{summ(c)['mean_icpdag_shd'][1]:.2f}"
+                ),
+            ],
+        ),
         "",
         "## (c) Wall time",
         "",
         "causalmix: `ut_igsp(datasets, ...)` from the raw arrays (sufficient statistics, testers, "
-        f"search and I-CPDAG included), median of {m['repeats']} calls per seed (half just before, "
-        "half just after the reference's run on the same seed), in-process "
+        f"search and I-CPDAG included), median of {cfg['repeats']} calls per seed (half just "
+        "before, half just after the reference's run on the same seed), in-process "
         "`perf_counter`. Reference: the `unknown_target_igsp` call only (driver's `utigsp_s`: no "
         "start-up, data loading or sufficient statistics). Ratio = reference / causalmix per "
         "seed. Times: median [quartiles] over seeds.",
         "",
-        "| case | causalmix (ms) | reference (s) | median ratio | min ratio | ratio of medians | "
-        "target | met |",
-        "|---|---|---|---|---|---|---|---|",
+        C.table(
+            cases,
+            [
+                name,
+                C.Col("causalmix (ms)", lambda c: _q(summ(c)["time_ours_quartiles_s"], 1e3)),
+                C.Col("reference (s)", lambda c: _q(summ(c)["time_ref_quartiles_s"], 1.0, ".2f")),
+                C.Col("median ratio", lambda c: f"**{summ(c)['median_ratio']:.0f}x**"),
+                C.Col("min ratio", lambda c: f"{summ(c)['min_ratio']:.0f}x"),
+                C.Col("ratio of medians", lambda c: f"{summ(c)['ratio_of_medians']:.0f}x"),
+                C.Col("target", lambda c: f"{summ(c)['target_speedup']:.0f}x"),
+                C.Col("met", lambda c: _yes(summ(c)["speedup_ok"])),
+            ],
+        ),
     ]
-    for c in result["cases"]:
-        s = c["summary"]
-        lines.append(
-            f"| {c['case']['name']} | {_q(s['time_ours_quartiles_s'], 1e3)} | "
-            f"{_q(s['time_ref_quartiles_s'], 1.0, '.2f')} | **{s['median_ratio']:.0f}x** | "
-            f"{s['min_ratio']:.0f}x | {s['ratio_of_medians']:.0f}x | "
-            f"{s['target_speedup']:.0f}x | {'yes' if s['speedup_ok'] else 'NO'} |"
-        )
-    v = result["verdict"]
+    v = saved["summary"]
     lines += [
         "",
         "## Verdict",
@@ -690,29 +720,33 @@ def markdown(result: dict) -> str:
         "",
         "## Per seed",
         "",
-        "| case | seed | score causalmix | score reference | I-CPDAG SHD c / r | "
-        "causalmix (ms) | reference (s) | ratio |",
-        "|---|---|---|---|---|---|---|---|",
+        C.table(
+            [{"case": c["case"]["name"], **r} for c in cases for r in c["seeds"]],
+            [
+                C.Col("case", "case"),
+                C.Col("seed", "seed"),
+                C.Col("score causalmix", lambda r: tuple(r["ours"]["score"])),
+                C.Col("score reference", lambda r: tuple(r["ref"]["score"])),
+                C.Col(
+                    "I-CPDAG SHD c / r",
+                    lambda r: f"{r['ours']['icpdag_shd']} / {r['ref']['icpdag_shd']}",
+                ),
+                C.Col("causalmix (ms)", lambda r: f"{r['time_ours_s'] * 1e3:.1f}"),
+                C.Col("reference (s)", "time_ref_utigsp_s", ".2f"),
+                C.Col("ratio", lambda r: f"{r['ratio']:.0f}x"),
+            ],
+        ),
+        "",
     ]
-    for c in result["cases"]:
-        for r in c["seeds"]:
-            lines.append(
-                f"| {c['case']['name']} | {r['seed']} | {tuple(r['ours']['score'])} | "
-                f"{tuple(r['ref']['score'])} | {r['ours']['icpdag_shd']} / "
-                f"{r['ref']['icpdag_shd']} | {r['time_ours_s'] * 1e3:.1f} | "
-                f"{r['time_ref_utigsp_s']:.2f} | {r['ratio']:.0f}x |"
-            )
-    lines.append("")
     return "\n".join(lines)
 
 
-def plot(result: dict, path: Path) -> None:
-    import matplotlib
+def _pair(x: list[float]) -> str:
+    return f"({x[0]:.2f}, {x[1]:.2f})"
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    cases = result["cases"]
+def plot(cases: list[dict]) -> Path:
+    plt = C.pyplot()
     names = [c["case"]["name"] for c in cases]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for x, c in enumerate(cases):
@@ -738,67 +772,29 @@ def plot(result: dict, path: Path) -> None:
         ax.set_xticks(range(len(cases)), names)
         ax.legend()
     fig.tight_layout()
+    path = C.OUT_DIR / f"{NAME}.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def _json_default(x: object) -> object:
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
-
-
-def _load() -> str:
-    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="2 seeds per case, 2e4 rows at p = 6")
-    ap.add_argument("--seeds", type=int, help="seeds 0..n-1 for every case (default: per case)")
+    ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--cases", nargs="*", help="subset of case names")
     ap.add_argument(
         "--repeats", type=int, default=8, help="timed causalmix calls per seed, half before and "
         "half after the reference (8)"
     )  # fmt: skip
-    ap.add_argument(
-        "--out-dir", type=Path, help="default docs/benchmarks (quick: benchmarks/.cache/quick)"
-    )
     ap.add_argument("--setup", action="store_true", help="create / update the reference venv first")
     ap.add_argument("--no-plot", action="store_true")
     args = C.parse(ap, argv)
-    try:
-        os.nice(10)  # share the machine politely (inherited by the reference subprocess)
-    except OSError:
-        pass
     cases = QUICK if args.quick else FULL
     if args.cases:
         cases = tuple(c for c in cases if c.name in args.cases)
-    out_dir = args.out_dir or C.OUT_DIR
-    out_dir.mkdir(parents=True, exist_ok=True)
-    command = "nice .venv/bin/python benchmarks/utigsp_vs_causaldag.py " + " ".join(
-        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)
-    )
-    print(f"reproduce with: {command.strip()}", flush=True)
     if not ensure_reference(args.setup):
         return 0
-
-    started, load_before = time.perf_counter(), _load()
+    C.mark_start()
+    started, load_before = time.perf_counter(), os.getloadavg()
     results = []
     with tempfile.TemporaryDirectory(prefix="utigsp_vs_cd_") as tmp:
         ref = Reference()
@@ -814,41 +810,23 @@ def main(argv: list[str] | None = None) -> int:
             seeds = list(range(args.seeds or c.seeds))
             results.append(run_case(c, seeds, args.repeats, ref, Path(tmp)))
         ref.close()
-    ref_ver = ", ".join(f"{k} {v}" for k, v in ref_versions.items() if k != "python")
-    result = {
-        "meta": {
-            "command": command.strip(),
-            "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            "commit": _git_commit(),
-            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
-            "load_before": load_before,
-            "load_after": _load(),
-            "python": platform.python_version(),
-            "causalmix": causalmix.__version__,
-            "numpy": np.__version__,
-            "reference_versions": ref_ver,
-            "repeats": args.repeats,
-            "alpha": ALPHA, "depth": DEPTH, "n_runs": N_RUNS,
-            "intervention": INTERVENTION,
-            "explain_tol": EXPLAIN_TOL,
-            "n_alt_search": N_ALT_SEARCH,
-            "n_ref_alt": N_REF_ALT,
-            "wall_s": time.perf_counter() - started,
-        },
-        "cases": results,
+    header = C.run_header()
+    header.update(
+        load_avg_before=load_before,
+        reference_versions=", ".join(f"{k} {v}" for k, v in ref_versions.items() if k != "python"),
+    )
+    cfg = {
+        "grid": "quick" if args.quick else "reduced" if args.seeds or args.cases else "full",
+        "repeats": args.repeats, "alpha": ALPHA, "depth": DEPTH, "n_runs": N_RUNS,
+        "intervention": INTERVENTION, "explain_tol": EXPLAIN_TOL, "n_alt_search": N_ALT_SEARCH,
+        "n_ref_alt": N_REF_ALT, "wall_s": time.perf_counter() - started,
     }  # fmt: skip
-    result["verdict"] = verdict(result)
-    stem = NAME
-    (out_dir / f"{stem}.json").write_text(json.dumps(result, indent=1, default=_json_default))
-    (out_dir / f"{stem}.md").write_text(markdown(result))
-    written = ["json", "md"]
+    summary = verdict(results)
+    paths = C.write_outputs(NAME, header, cfg, results, summary, render, csv=False)
     if not args.no_plot:
-        plot(result, out_dir / f"{stem}.png")
-        written.append("png")
-    print(markdown(result))
-    print(f"wrote {out_dir / stem}.{{{','.join(written)}}}")
-    print(f"reproduce with: {command.strip()}")
-    return 0 if result["verdict"]["ok"] else 1
+        paths.append(plot(results))
+    C.finish(paths, header)
+    return 0 if summary["ok"] else 1
 
 
 if __name__ == "__main__":
