@@ -9,7 +9,7 @@ MIN_VENV := .venv-min
 MIN_PY := $(MIN_VENV)/bin/python
 MIN_STAMP := $(MIN_VENV)/.causalmix-installed
 
-.PHONY: demo test test-fast test-min lint bench bench-full clean
+.PHONY: demo test test-fast test-min lint bench bench-full bench-report clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "causalmix needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -45,11 +45,17 @@ lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m ruff format --check src tests benchmarks
 
+# every benchmark part; --quick writes only to benchmarks/.cache/quick/ (git-ignored)
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py --quick
 
+# the full grids (hours): rewrites docs/benchmarks/ and docs/benchmarks.md
 bench-full: $(STAMP)
 	$(PY) benchmarks/run_all.py --full
+
+# every page of docs/benchmarks/ and docs/benchmarks.md from the committed results, no runs
+bench-report: $(STAMP)
+	$(PY) benchmarks/make_report.py
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) build dist src/*.egg-info .pytest_cache demo-output

@@ -56,24 +56,22 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="the quick results in the cache")
     C.use_output(ap.parse_args(argv).quick)
     rendered = render_pages()
-    parts, runs = [], []
+    parts = []
     for part in SECTIONS:
-        name = part.name
-        if name not in rendered:
+        if part.name not in rendered:
             parts.append(
-                f"## {name}\n\n*Not run yet:* `nice .venv/bin/python benchmarks/{part.script}.py "
-                "--quick` (or `--full`).\n"
+                f"## {part.name}\n\n*Not run yet:* `nice .venv/bin/python "
+                f"benchmarks/{part.script}.py --quick` (or `--full`).\n"
             )
-            continue
-        md_path = C.OUT_DIR / f"{name}.md"
-        saved = C.load(name)
-        header = saved["header"]
-        grid = saved.get("config", {}).get("grid") or (
+        else:
+            parts.append(_relink((C.OUT_DIR / f"{part.name}.md").read_text()))
+    runs = []
+    for name in (p.name for p in (*SECTIONS, *STAGES) if p.name in rendered):
+        header = C.load(name)["header"]
+        grid = C.load(name).get("config", {}).get("grid") or (
             "quick" if "--quick" in header["command"] else "full"
         )
-        grid += " grid"
-        runs.append((name, header, grid))
-        parts.append(_relink(md_path.read_text()))
+        runs.append((name, header, grid + " grid"))
     lines = [
         "# causalmix benchmarks",
         "",
@@ -83,10 +81,14 @@ def main(argv=None) -> int:
         "number and plot below was produced by the committed scripts in `benchmarks/`; the raw "
         "per-run results are next to the plots in `docs/benchmarks/` (`.json`, and `_runs.csv` except for Sachs).",
         "",
-        "**Reproduce**: `make bench` (quick grids, minutes) or `make bench-full` (full grids, hours), "
-        "i.e. `.venv/bin/python benchmarks/run_all.py --quick|--full [--jobs 2]`; one part: "
-        "`nice .venv/bin/python benchmarks/<part>.py --quick|--full`. Results are cached per run in "
-        "`benchmarks/.cache/` (git-ignored), so an interrupted run resumes; the reference side needs "
+        "**Reproduce**: `make bench-full` (every part's full grid, hours: rewrites "
+        "`docs/benchmarks/` and this page, i.e. every number `docs/design.md` quotes) or "
+        "`make bench` (quick grids, minutes: written to `benchmarks/.cache/quick/`, git-ignored, "
+        "never here), i.e. `.venv/bin/python benchmarks/run_all.py --full|--quick [--jobs 2]`; "
+        "one part: `nice .venv/bin/python benchmarks/<part>.py --full|--quick`; this page and "
+        "every part's page from the saved results alone: `.venv/bin/python "
+        "benchmarks/make_report.py`. Results are cached per run in `benchmarks/.cache/` "
+        "(git-ignored), so an interrupted run resumes; the reference side needs "
         "`bash benchmarks/reference/setup_env.sh` once.",
         "",
     ]
@@ -98,14 +100,15 @@ def main(argv=None) -> int:
         rows = []
         for name, h, grid in runs:
             m = h["machine"]
-            commit = h["commit"][:10] + (" + uncommitted src/" if h["src_modified"] else "")
+            commit = h["commit"][:10] + (" + uncommitted src/" if h.get("src_modified") else "")
+            memory = f", {m['memory_gb']} GB" if m.get("memory_gb") else ""
             rows.append(
                 [
                     name,
                     grid,
                     h["date_utc"],
                     f"`{commit}`",
-                    f"{m['cpu']}, {m['logical_cpus']} CPUs, {m['memory_gb']} GB",
+                    f"{m['cpu']}, {m['logical_cpus']} CPUs{memory}",
                     f"`{h['command']}`",
                 ]
             )
