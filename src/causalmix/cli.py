@@ -41,25 +41,20 @@ log = logging.getLogger("causalmix.cli")
 EXIT_USER_ERROR = 2
 
 
+def _auto_or_int(value: str, flag: str) -> int | str:
+    if value == "auto":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{flag} must be 'auto' or an integer, got {value!r}") from None
+
+
 def _estimator(args: argparse.Namespace) -> Any:
     from causalmix.estimator import MixtureUTIGSP
 
-    n_components: int | str = args.n_components
-    if n_components != "auto":
-        try:
-            n_components = int(n_components)
-        except ValueError:
-            raise ValueError(
-                f"--n-components must be 'auto' or an integer, got {args.n_components!r}"
-            ) from None
-    observational: int | str = args.observational
-    if observational != "auto":
-        try:
-            observational = int(observational)
-        except ValueError:
-            raise ValueError(
-                f"--observational must be 'auto' or an integer, got {args.observational!r}"
-            ) from None
+    n_components = _auto_or_int(args.n_components, "--n-components")
+    observational = _auto_or_int(args.observational, "--observational")
     kwargs: dict[str, Any] = dict(
         n_components=n_components,
         max_components=args.max_components,

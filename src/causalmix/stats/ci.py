@@ -33,7 +33,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from causalmix._validation import check_alpha, check_real
-from causalmix.stats.suffstats import SufficientStatistics
+from causalmix.stats.suffstats import SufficientStatistics, check_statistics
 from causalmix.stats.testers import check_node_index, check_nodes_mask, mask_to_nodes
 
 __all__ = ["GaussianCITester", "partial_correlation", "partial_correlation_test"]
@@ -220,17 +220,15 @@ class GaussianCITester:
     """
 
     def __init__(self, stats: SufficientStatistics, base: int = 0, alpha: float = 1e-3) -> None:
-        if not isinstance(stats, SufficientStatistics):
-            raise TypeError(f"stats must be a SufficientStatistics, got {type(stats).__name__}")
+        check_statistics(stats)
         self.base = check_node_index(base, stats.n_components, "base")
         n = float(stats.n[self.base])
         if n <= 1:
             raise ValueError(f"the base component needs n > 1 for a covariance, got n={n:g}")
         p = stats.n_nodes
         d = stats.means[self.base] - stats.center
-        scatter = stats.grams[self.base, :p, :p] - n * np.outer(
-            d, d
-        )  # SufficientStatistics.scatter
+        # the base's scatter matrix (SufficientStatistics.scatter, for one component)
+        scatter = stats.grams[self.base, :p, :p] - n * np.outer(d, d)
         cov = (scatter + scatter.T) / (2.0 * (n - 1.0))
         self._init(cov, n, alpha)
         self.stats = stats

@@ -60,7 +60,7 @@ from causalmix.stats._regression import (
     wald_batch,
     wald_bounds_table,
 )
-from causalmix.stats.suffstats import SufficientStatistics
+from causalmix.stats.suffstats import SufficientStatistics, check_statistics
 from causalmix.stats.testers import check_node_index, check_nodes_mask, mask_to_nodes
 
 __all__ = ["GaussianInvarianceTester", "InvarianceTestResult", "invariance_test"]
@@ -133,8 +133,7 @@ class GaussianInvarianceTester:
     """
 
     def __init__(self, stats: SufficientStatistics, base: int = 0, alpha: float = 1e-3) -> None:
-        if not isinstance(stats, SufficientStatistics):
-            raise TypeError(f"stats must be a SufficientStatistics, got {type(stats).__name__}")
+        check_statistics(stats)
         if stats.n_components < 2:
             raise ValueError(
                 f"the invariance test needs at least 2 components, got {stats.n_components}"

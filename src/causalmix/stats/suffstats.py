@@ -24,7 +24,7 @@ import numpy as np
 from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_data_matrix
 
-__all__ = ["SufficientStatistics"]
+__all__ = ["SufficientStatistics", "check_statistics"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -281,3 +281,10 @@ def _check_center(center: object, p: int) -> np.ndarray:
             f"center must be a finite vector of shape ({p},), got shape {center.shape}"
         )
     return center
+
+
+def check_statistics(stats: object, name: str = "stats") -> SufficientStatistics:
+    """Raise ``TypeError`` unless ``stats`` is a :class:`SufficientStatistics`; return it."""
+    if not isinstance(stats, SufficientStatistics):
+        raise TypeError(f"{name} must be a SufficientStatistics, got {type(stats).__name__}")
+    return stats
