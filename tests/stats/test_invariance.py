@@ -11,7 +11,12 @@ from causalmix.stats import (
     SufficientStatistics,
     invariance_test,
 )
-from causalmix.stats._regression import two_sided_f, two_sided_f_bounds
+from causalmix.stats._regression import (
+    two_sided_f,
+    two_sided_f_bounds,
+    variance_bounds,
+    wald_bounds_table,
+)
 
 X1 = np.array([[0, 1], [1, 2], [2, 2], [3, 5], [4, 4], [5, 7]], dtype=float)
 X2 = np.array([[0, 0], [1, 3], [2, 1], [3, 6], [4, 3], [5, 8]], dtype=float)
@@ -239,3 +244,18 @@ def test_two_sided_f_bounds_match_the_pvalues():
         lo, hi = two_sided_f_bounds(5e-4, dfn, dfd)
         # tolerance: quantile inversion to ~1e-13 relative in the p-value
         np.testing.assert_allclose(two_sided_f(np.array([lo, hi]), dfn, dfd), 5e-4, rtol=1e-12)
+
+
+def test_critical_values_are_shared_read_only_and_bounded():
+    key = (0.025, 100.0, (80.0, 60.5))
+    lo, hi = variance_bounds(*key)
+    assert variance_bounds(*key)[0] is lo  # one computation per level and sizes
+    assert not lo.flags.writeable and not hi.flags.writeable
+    np.testing.assert_array_equal((lo, hi), two_sided_f_bounds(0.025, 99.0, np.array([79.0, 59.5])))
+    w_lo, w_hi = wald_bounds_table(*key, 3)
+    assert w_lo.shape == w_hi.shape == (3, 2) and not w_lo.flags.writeable
+    # row m - 1 holds the bounds for m regressors, whatever the table's width
+    np.testing.assert_array_equal(wald_bounds_table(*key, 5)[1][:3], w_hi)
+    m2 = two_sided_f_bounds(0.025, 2.0, 100.0 + np.array([80.0, 60.5]) - 2.0)
+    np.testing.assert_array_equal((w_lo[1], w_hi[1]), m2)
+    assert variance_bounds.cache_info().maxsize == wald_bounds_table.cache_info().maxsize == 256
