@@ -39,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from causalmix._check import (
+from causalmix._component_shape import component_shape
+from causalmix._diagnostic_check import (
     MAX_ABS_SKEWNESS,
     MAX_EXCESS_KURTOSIS,
     MAX_TARGET_FRACTION,
@@ -50,7 +51,6 @@ from causalmix._check import (
     NEAR_CONSTANT_VARIANCE,
     Check,
 )
-from causalmix._component_shape import component_shape
 
 __all__ = [
     "MAX_ABS_SKEWNESS",
