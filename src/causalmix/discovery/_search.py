@@ -24,17 +24,16 @@ from collections.abc import Callable, Generator
 
 import numpy as np
 
-from causalmix.discovery.permutations import (
+from causalmix._bitmask import column_masks
+from causalmix.discovery._parent_masks import (
     Parents,
-    _covered_arcs,
-    _min_degree_order,
-    _minimal_imap,
-    _minimal_imaps_gaussian,
-    _reversal,
-    _to_parents,
-    threshold_graph,
-    threshold_graph_gaussian,
+    covered_arcs,
+    min_degree_order,
+    minimal_imap,
+    minimal_imaps_gaussian,
+    reversal,
 )
+from causalmix.discovery.permutations import threshold_graph, threshold_graph_gaussian
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.testers import CITester
 
@@ -67,11 +66,11 @@ def _reversal_moves(parents: Parents, ci: CITester, memo: _Memo) -> list[Move]:
     """``(i, j, new parents, key)`` for every covered arc ``i -> j``, in covered-arc order."""
     moves = []
     reversals = memo.reversals
-    for i, j in _covered_arcs(parents):
+    for i, j in covered_arcs(parents):
         key = (i, j, parents[i])
         pair = reversals.get(key)
         if pair is None:
-            pair = reversals[key] = _reversal(parents[i], i, j, ci)
+            pair = reversals[key] = reversal(parents[i], i, j, ci)
         new = list(parents)
         new[i], new[j] = pair
         moves.append((i, j, tuple(new), key))
@@ -231,14 +230,14 @@ def search(
         U = threshold_graph_gaussian(prec, ci.n, ci.alpha)
 
         def imaps(perms: list[list[int]]) -> list[Parents]:
-            return _minimal_imaps_gaussian(perms, prec, ci.n, ci.alpha)
+            return minimal_imaps_gaussian(perms, prec, ci.n, ci.alpha)
     else:
         U = threshold_graph(ci, n_nodes)
 
         def imaps(perms: list[list[int]]) -> list[Parents]:
-            return [_minimal_imap(perm, ci) for perm in perms]
+            return [minimal_imap(perm, ci) for perm in perms]
 
-    neighbours = list(_to_parents(U))
+    neighbours = list(column_masks(U))
     children = rng.spawn(n_runs)
     # every run's start first (each run's own stream draws its permutation before its DFS, as if
     # the runs were executed one after the other), so all start terms come in one batch
@@ -247,7 +246,7 @@ def search(
     perms = [
         _informed_order(counts, child)
         if start == "mixed" and run % 2 == 0
-        else _min_degree_order(neighbours, child)
+        else min_degree_order(neighbours, child)
         for run, child in enumerate(children)
     ]
     starts = imaps(perms)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._bitmask import from_column_masks
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import (
     check_alpha,
     check_data_matrix,
@@ -32,7 +34,6 @@ from causalmix._validation import (
     check_random_state,
 )
 from causalmix.discovery._search import search
-from causalmix.discovery.permutations import _to_adjacency
 from causalmix.graphs import dag_to_cpdag, dag_to_icpdag
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.invariance import GaussianInvarianceTester
@@ -69,10 +70,7 @@ class GSPResult:
     run_scores: tuple[tuple[int, int], ...]
 
     def __post_init__(self) -> None:
-        for name in ("adjacency", "essential_graph"):
-            arr = np.array(getattr(self, name), dtype=np.int8)
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
+        freeze_arrays(self, ("adjacency", "essential_graph"), np.int8)
 
 
 def _check_common(depth: int, n_runs: int) -> tuple[int, int]:
@@ -122,7 +120,7 @@ def gsp_from_testers(
     (parents, score), run_scores = search(
         ci_tester, n_nodes, _no_terms, depth=depth, n_runs=n_runs, rng=rng
     )
-    A = _to_adjacency(parents)
+    A = from_column_masks(parents)
     return GSPResult(A, dag_to_cpdag(A), score, score[0], n_runs, run_scores)
 
 
@@ -220,7 +218,7 @@ def igsp_from_testers(
     (parents, score), run_scores = search(
         ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng
     )
-    A = _to_adjacency(parents)
+    A = from_column_masks(parents)
     icpdag = dag_to_icpdag(A, [t for k, t in enumerate(sets) if k != base])
     return GSPResult(A, icpdag, score, score[0], n_runs, run_scores)
 

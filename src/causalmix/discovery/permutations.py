@@ -3,7 +3,8 @@
 Inside the search a DAG is a tuple ``parents`` of ``p`` integers, ``parents[v]`` being the bitmask
 of the parents of ``v`` (so the tuple is hashable and set algebra is integer arithmetic). The public
 functions here take and return adjacency matrices (``A[i, j] != 0`` iff ``i -> j``, see
-:mod:`causalmix.graphs`); the underscored ones work on parent masks.
+:mod:`causalmix.graphs`); the kernels they wrap, on parent masks, are in
+:mod:`causalmix.discovery._parent_masks`.
 
 Notes
 -----
@@ -33,13 +34,15 @@ References
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.special import erfc, ndtri
 
+from causalmix._bitmask import column_masks, from_column_masks
 from causalmix._validation import check_alpha, check_real
+from causalmix.discovery._parent_masks import covered_arcs, min_degree_order, reversal, rho_bound
+from causalmix.discovery._parent_masks import minimal_imap as minimal_imap_masks
+from causalmix.discovery._parent_masks import minimal_imap_gaussian as minimal_imap_gaussian_masks
 from causalmix.graphs import check_adjacency, check_dag
 from causalmix.stats.testers import CITester
 
@@ -53,30 +56,6 @@ __all__ = [
     "threshold_graph_gaussian",
 ]
 
-_SQRT2 = math.sqrt(2.0)
-
-Parents = tuple[int, ...]
-
-
-# ---------------------------------------------------------------- mask <-> adjacency conversion
-def _to_adjacency(parents: Parents) -> np.ndarray:
-    p = len(parents)
-    A = np.zeros((p, p), dtype=np.int8)
-    for v, mask in enumerate(parents):
-        while mask:
-            low = mask & -mask
-            A[low.bit_length() - 1, v] = 1
-            mask ^= low
-    return A
-
-
-def _to_parents(A: np.ndarray) -> Parents:
-    p = A.shape[0]
-    if p <= 62:  # parent masks as one integer matrix-vector product
-        weights = np.left_shift(np.int64(1), np.arange(p, dtype=np.int64))
-        return tuple(((A != 0).T.astype(np.int64) @ weights).tolist())
-    return tuple(sum(1 << int(u) for u in np.flatnonzero(A[:, v])) for v in range(p))
-
 
 def _check_permutation(permutation: Sequence[int], p: int | None = None) -> list[int]:
     perm = [int(v) for v in np.asarray(permutation).ravel()]
@@ -84,127 +63,6 @@ def _check_permutation(permutation: Sequence[int], p: int | None = None) -> list
     if sorted(perm) != list(range(n)):
         raise ValueError(f"permutation must be a permutation of 0..{n - 1}, got {perm}")
     return perm
-
-
-# ----------------------------------------------------------------------------- minimal I-MAPs
-def _minimal_imap(perm: Sequence[int], ci: CITester) -> Parents:
-    parents = [0] * len(perm)
-    pred = 0
-    for v in perm:
-        pa = 0
-        rest = pred
-        while rest:
-            low = rest & -rest
-            rest ^= low
-            if not ci.independent(low.bit_length() - 1, v, pred ^ low):
-                pa |= low
-        parents[v] = pa
-        pred |= 1 << v
-    return tuple(parents)
-
-
-def _minimal_imap_gaussian(
-    perm: Sequence[int], precision: np.ndarray, n: float, alpha: float
-) -> Parents:
-    perm = list(perm)
-    p = len(perm)
-    theta = precision[perm][:, perm]
-    if n - p - 1 > 0:  # every step has dof = n - (m - 2) - 3 > 0
-        try:
-            # reversed Cholesky: R = J chol(J Θ J) J is upper triangular with Θ = R Rᵀ, and its
-            # column m-1 restricted to the first m rows is the last column of the Schur
-            # complement of Θ onto π[:m] (the precision of X_π[:m]) divided by sqrt of its
-            # diagonal entry — all steps of :func:`_imap_by_schur` in one LAPACK call
-            R = np.linalg.cholesky(theta[::-1, ::-1])[::-1, ::-1]
-        except np.linalg.LinAlgError:
-            pass
-        else:
-            return _imap_from_factor(perm, R, n, alpha)
-    return _imap_by_schur(perm, theta, n, alpha)
-
-
-def _minimal_imaps_gaussian(
-    perms: list[list[int]], precision: np.ndarray, n: float, alpha: float
-) -> list[Parents]:
-    """:func:`_minimal_imap_gaussian` of several permutations, factorised in one batch."""
-    p = precision.shape[0]
-    if len(perms) > 1 and n - p - 1 > 0:
-        P = np.array(perms)
-        theta = precision[P[:, :, None], P[:, None, :]]
-        try:
-            R = np.linalg.cholesky(theta[:, ::-1, ::-1])[:, ::-1, ::-1]
-        except np.linalg.LinAlgError:
-            pass
-        else:
-            return _imaps_from_factors(perms, R, n, alpha)
-    return [_minimal_imap_gaussian(perm, precision, n, alpha) for perm in perms]
-
-
-def _imap_by_schur(perm: list[int], theta: np.ndarray, n: float, alpha: float) -> Parents:
-    """The marginalisation loop itself: for ``m = p .. 2`` read the last variable's partial
-    correlations from the precision of ``X_π[:m]``, then marginalise it out (Schur complement)."""
-    theta = theta.copy()
-    parents = [0] * len(perm)
-    for m in range(len(perm), 1, -1):
-        last = m - 1
-        dof = n - (m - 2) - 3
-        col = theta[:last, last]
-        diag = np.diag(theta)[:last] * theta[last, last]
-        if dof > 0 and theta[last, last] > 0:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rho = np.clip(-col / np.sqrt(diag), -1.0, 1.0)
-                z = math.sqrt(dof) * np.abs(np.arctanh(rho))
-            # one-sided p-value 1 - Φ(z) = erfc(z / sqrt 2) / 2 (NaN compares False: no arc)
-            pvals = 0.5 * erfc(z / _SQRT2)
-            mask = 0
-            for a in np.flatnonzero(pvals <= alpha).tolist():
-                mask |= 1 << perm[a]
-            parents[perm[last]] = mask
-            theta = theta[:last, :last] - np.outer(col, col) / theta[last, last]
-        else:
-            theta = theta[:last, :last]
-    return tuple(parents)
-
-
-def _imap_from_factor(perm: list[int], R: np.ndarray, n: float, alpha: float) -> Parents:
-    """Minimal I-MAP arcs from the upper-triangular ``R`` with ``Θ[π, π] = R Rᵀ``.
-
-    The precision of ``X_π[:m]`` is ``S = R[:m, :m] R[:m, :m]ᵀ``, so for ``a < b = m - 1``:
-    ``S[a, b] = R[a, b] R[b, b]``, ``S[b, b] = R[b, b]²`` and ``S[a, a] = Σ_{c=a..b} R[a, c]²``, hence
-    the partial correlation ``ρ = -R[a, b] / sqrt(Σ_{c=a..b} R[a, c]²)``. The arc test
-    ``1 - Φ(sqrt(dof) |atanh ρ|) <= alpha`` is evaluated as ``ρ² >= tanh(z_α / sqrt(dof))²``.
-    """
-    return _imaps_from_factors([perm], R[None], n, alpha)[0]
-
-
-def _imaps_from_factors(
-    perms: list[list[int]], R: np.ndarray, n: float, alpha: float
-) -> list[Parents]:
-    """:func:`_imap_from_factor` for a stack of factors ``R (runs, p, p)``."""
-    p = R.shape[-1]
-    R2 = R * R
-    # column b = m - 1 uses dof = n - (m - 2) - 3 = n - b - 2
-    bound = _rho_bound(n - np.arange(p) - 2.0, alpha)
-    arcs = np.triu(R2 >= bound**2 * np.cumsum(R2, axis=-1), k=1)
-    if p <= 62:  # parent masks as integer products: position b gets the bits 1 << π[a] of its arcs
-        P = np.array(perms, dtype=np.int64).reshape(len(perms), p)
-        masks = np.matmul(np.left_shift(np.int64(1), P)[:, None, :], arcs)[:, 0]
-        parents = np.empty_like(masks)
-        parents[np.arange(len(perms))[:, None], P] = masks
-        return [tuple(row) for row in parents.tolist()]
-    out = [[0] * p for _ in perms]
-    runs, rows, cols = np.nonzero(arcs)
-    for r, a, b in zip(runs.tolist(), rows.tolist(), cols.tolist(), strict=True):
-        perm = perms[r]
-        out[r][perm[b]] |= 1 << perm[a]
-    return [tuple(parents) for parents in out]
-
-
-def _rho_bound(dof: np.ndarray | float, alpha: float) -> np.ndarray:
-    """``|ρ|`` from which the one-sided Fisher-z p-value ``1 - Φ(sqrt(dof) |atanh ρ|)`` is
-    ``<= alpha``: ``tanh(z_α / sqrt(dof))`` with ``z_α = Φ⁻¹(1 - α)`` (NaN where ``dof <= 0``)."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.tanh(-ndtri(alpha) / np.sqrt(dof))
 
 
 def minimal_imap(permutation: Sequence[int], ci_tester: CITester) -> np.ndarray:
@@ -227,7 +85,7 @@ def minimal_imap(permutation: Sequence[int], ci_tester: CITester) -> np.ndarray:
     ----------
     .. [1] Solus, Wang & Uhler, Biometrika 2021.
     """
-    return _to_adjacency(_minimal_imap(_check_permutation(permutation), ci_tester))
+    return from_column_masks(minimal_imap_masks(_check_permutation(permutation), ci_tester))
 
 
 def minimal_imap_gaussian(
@@ -254,7 +112,7 @@ def minimal_imap_gaussian(
         raise ValueError(f"precision must be a finite square matrix, got shape {prec.shape}")
     perm = _check_permutation(permutation, prec.shape[0])
     n = check_real(n, "n", low=0.0, low_inclusive=False)
-    return _to_adjacency(_minimal_imap_gaussian(perm, prec, n, check_alpha(alpha)))
+    return from_column_masks(minimal_imap_gaussian_masks(perm, prec, n, check_alpha(alpha)))
 
 
 # ---------------------------------------------------------------------- starting permutations
@@ -283,68 +141,9 @@ def threshold_graph_gaussian(precision: object, n: float, alpha: float = 1e-3) -
         return np.zeros((p, p), dtype=np.int8)
     d = np.sqrt(np.abs(np.diag(prec)))
     with np.errstate(divide="ignore", invalid="ignore"):
-        U = (np.abs(prec / np.outer(d, d)) >= _rho_bound(dof, alpha)).astype(np.int8)
+        U = (np.abs(prec / np.outer(d, d)) >= rho_bound(dof, alpha)).astype(np.int8)
     np.fill_diagonal(U, 0)
     return U
-
-
-def _min_degree_order(neighbours: list[int], rng: np.random.Generator) -> list[int]:
-    """Reverse min-degree elimination order of an undirected graph given as neighbour masks.
-
-    Ties are broken by ``rng`` among the minimum-degree nodes listed in increasing order. Nodes
-    sit in buckets (bitmasks) by current degree, and neighbour masks only ever hold uneliminated
-    nodes, so eliminating ``v`` touches only its neighbours: each gains the others (fill-in) and
-    loses ``v``. Once the remaining nodes form a clique (minimum degree = their number - 1) every
-    later step is a uniform draw among all of them and the fill-in bookkeeping stops.
-    """
-    p = len(neighbours)
-    nbrs = list(neighbours)
-    degree = [nb.bit_count() for nb in nbrs]
-    buckets = [0] * max(p, 1)  # buckets[d]: the nodes of degree d
-    for v, d in enumerate(degree):
-        buckets[d] |= 1 << v
-    order = []
-    dmin = 0  # no non-empty bucket below dmin
-    for left in range(p, 0, -1):
-        while not buckets[dmin]:
-            dmin += 1
-        ties = buckets[dmin]
-        if dmin == left - 1:  # a clique: all the remaining nodes tie from now on
-            rest = []
-            while ties:
-                low = ties & -ties
-                rest.append(low.bit_length() - 1)
-                ties ^= low
-            while len(rest) > 1:
-                order.append(rest.pop(int(rng.integers(len(rest)))))
-            order.append(rest[0])
-            break
-        n_ties = ties.bit_count()
-        if n_ties > 1:  # the r-th smallest tied node
-            for _ in range(int(rng.integers(n_ties))):
-                ties &= ties - 1
-            bv = ties & -ties
-        else:
-            bv = ties
-        v = bv.bit_length() - 1
-        buckets[dmin] ^= bv
-        clique = nbrs[v]
-        rest_mask = clique
-        while rest_mask:
-            low = rest_mask & -rest_mask
-            rest_mask ^= low
-            u = low.bit_length() - 1
-            nu = nbrs[u] = (nbrs[u] | clique) & ~(low | bv)
-            d = nu.bit_count()
-            du = degree[u]
-            if d != du:
-                buckets[du] ^= low
-                buckets[d] |= low
-                degree[u] = d
-                if d < dmin:
-                    dmin = d
-        order.append(v)
-    return order[::-1]
 
 
 def min_degree_permutation(graph: object, rng: np.random.Generator) -> list[int]:
@@ -360,44 +159,12 @@ def min_degree_permutation(graph: object, rng: np.random.Generator) -> list[int]
     U = check_adjacency(graph, "graph")
     if np.any(U != U.T):
         raise ValueError("graph must be symmetric (an undirected adjacency matrix)")
-    return _min_degree_order(list(_to_parents(U)), rng)
-
-
-# ------------------------------------------------------------------------------- covered arcs
-def _covered_arcs(parents: Parents) -> list[tuple[int, int]]:
-    # i -> j is covered iff pa(j) = pa(i) ∪ {i} =: cl(i). Distinct nodes have distinct cl(i) (two
-    # equal ones would put each node in the other's parents: a cycle), so each head j has at most
-    # one covered arc, found by a dictionary lookup of pa(j); arcs come out ordered by head.
-    closure = {pa | (1 << i): i for i, pa in enumerate(parents)}
-    return [(closure[pj], j) for j, pj in enumerate(parents) if pj in closure]
-
-
-def _reversal(P: int, i: int, j: int, ci: CITester) -> tuple[int, int]:
-    """New ``(pa(i), pa(j))`` after reversing the covered arc ``i -> j`` with ``pa(i) = P``."""
-    bj = 1 << j
-    new_i, new_j = P | bj, P
-    rest = P
-    while rest:
-        low = rest & -rest
-        rest ^= low
-        k = low.bit_length() - 1
-        R = P ^ low
-        if ci.independent(i, k, R | bj):
-            new_i ^= low
-        if ci.independent(j, k, R):
-            new_j ^= low
-    return new_i, new_j
-
-
-def _reverse(parents: Parents, i: int, j: int, ci: CITester) -> Parents:
-    out = list(parents)
-    out[i], out[j] = _reversal(parents[i], i, j, ci)
-    return tuple(out)
+    return min_degree_order(list(column_masks(U)), rng)
 
 
 def covered_arcs_of(dag: object) -> list[tuple[int, int]]:
     """Covered arcs ``(i, j)`` of a DAG: ``i -> j`` with ``pa(j) = pa(i) ∪ {i}``."""
-    return _covered_arcs(_to_parents(check_dag(dag)))
+    return covered_arcs(column_masks(check_dag(dag)))
 
 
 def reverse_covered_arc(dag: object, i: int, j: int, ci_tester: CITester) -> np.ndarray:
@@ -412,7 +179,8 @@ def reverse_covered_arc(dag: object, i: int, j: int, ci_tester: CITester) -> np.
     ----------
     .. [1] Solus, Wang & Uhler, Biometrika 2021; Squires, Wang & Uhler, UAI 2020.
     """
-    parents = _to_parents(check_dag(dag))
-    if (i, j) not in _covered_arcs(parents):
+    parents = list(column_masks(check_dag(dag)))
+    if (i, j) not in covered_arcs(parents):
         raise ValueError(f"({i}, {j}) is not a covered arc of the DAG")
-    return _to_adjacency(_reverse(parents, i, j, ci_tester))
+    parents[i], parents[j] = reversal(parents[i], i, j, ci_tester)
+    return from_column_masks(parents)

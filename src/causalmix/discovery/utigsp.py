@@ -29,14 +29,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._bitmask import from_column_masks, transpose_masks
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import (
     check_alpha,
     check_positive_int,
     check_random_state,
 )
 from causalmix.discovery._search import search
-from causalmix.discovery.permutations import _to_adjacency
-from causalmix.graphs.icpdag import _icpdag_of_parents
+from causalmix.graphs._essential import icpdag_of_parents
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.invariance import GaussianInvarianceTester
 from causalmix.stats.suffstats import SufficientStatistics
@@ -92,10 +93,7 @@ class UTIGSPResult:
     run_scores: tuple[tuple[int, int], ...]
 
     def __post_init__(self) -> None:
-        for name in ("adjacency", "icpdag"):
-            arr = np.array(getattr(self, name), dtype=np.int8)
-            arr.setflags(write=False)
-            object.__setattr__(self, name, arr)
+        freeze_arrays(self, ("adjacency", "icpdag"), np.int8)
 
 
 def ut_igsp_from_testers(
@@ -206,17 +204,14 @@ def ut_igsp_from_testers(
     (parents, score), run_scores = search(
         ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng, start=start, select=select
     )
-    target_masks = [0] * n_components  # bit v of target_masks[k]: v is a target of k
+    # bit v of target_masks[k]: v is a target of k (the variant components of each node, transposed)
+    variant = [0] * n_nodes
     if inv_tester is not None:
-        for v, pa in enumerate(parents):
-            mask = inv_tester.variant_mask(v, pa) & ~(1 << base)
-            while mask:
-                low = mask & -mask
-                target_masks[low.bit_length() - 1] |= 1 << v
-                mask ^= low
+        variant = [inv_tester.variant_mask(v, pa) & ~(1 << base) for v, pa in enumerate(parents)]
+    target_masks = transpose_masks(variant, n_components)
     frozen = tuple(frozenset(mask_to_nodes(t)) for t in target_masks)
-    adjacency = _to_adjacency(parents)
-    icpdag = _icpdag_of_parents(parents, [t for k, t in enumerate(target_masks) if k != base])
+    adjacency = from_column_masks(parents)
+    icpdag = icpdag_of_parents(parents, [t for k, t in enumerate(target_masks) if k != base])
     logger.info("UT-IGSP: score %s over %d runs, targets %s", score, n_runs, frozen)
     return UTIGSPResult(
         adjacency=adjacency,

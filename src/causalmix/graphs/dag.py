@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix._bitmask import mask_to_nodes
-
 __all__ = [
     "check_adjacency",
     "check_dag",
@@ -49,28 +47,6 @@ def check_adjacency(A: object, name: str = "adjacency") -> np.ndarray:
         loops = np.flatnonzero(np.diag(arr)).tolist()
         raise ValueError(f"{name} has self-loops at nodes {loops}")
     return (arr != 0).astype(np.int8)
-
-
-def _row_masks(A: np.ndarray) -> list[int]:
-    """Row bitmasks of a 0/1 matrix: bit ``j`` of ``rows[i]`` is set iff ``A[i, j] != 0``."""
-    p = A.shape[1]
-    if p <= 62:  # one integer matrix-vector product
-        weights = np.left_shift(np.int64(1), np.arange(p, dtype=np.int64))
-        return ((A != 0).astype(np.int64) @ weights).tolist()
-    return [sum(1 << int(j) for j in np.flatnonzero(row)) for row in A]
-
-
-def _from_row_masks(rows: list[int]) -> np.ndarray:
-    """The ``(p, p)`` int8 matrix whose row ``i`` has the bits of ``rows[i]`` (inverse of
-    :func:`_row_masks`)."""
-    p = len(rows)
-    if p <= 62:
-        bits = np.array(rows, dtype=np.int64)[:, None] >> np.arange(p, dtype=np.int64)
-        return (bits & 1).astype(np.int8)
-    A = np.zeros((p, p), dtype=np.int8)
-    for i, mask in enumerate(rows):
-        A[i, mask_to_nodes(mask)] = 1
-    return A
 
 
 def _kahn_order(A: np.ndarray) -> list[int]:

@@ -61,7 +61,16 @@ def random_dag(
     neighbours.
     """
     rng = check_random_state(random_state)
-    return _random_dag(n_nodes, density, expected_degree, permute, rng)
+    p = check_positive_int(n_nodes, "n_nodes")
+    q = _edge_probability(p, density, expected_degree)
+    upper = np.triu(rng.random((p, p)) < q, k=1).astype(np.int8)
+    if not permute:
+        return upper
+    perm = rng.permutation(p)
+    dag = np.zeros((p, p), dtype=np.int8)
+    # position k of the causal order gets label perm[k]
+    dag[np.ix_(perm, perm)] = upper
+    return dag
 
 
 def _edge_probability(n_nodes: int, density: float | None, expected_degree: float | None) -> float:
@@ -76,22 +85,3 @@ def _edge_probability(n_nodes: int, density: float | None, expected_degree: floa
     if density is None:
         return PAPER_DENSITY
     return check_real(density, "density", low=0.0, high=1.0)
-
-
-def _random_dag(
-    n_nodes: int,
-    density: float | None,
-    expected_degree: float | None,
-    permute: bool,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    p = check_positive_int(n_nodes, "n_nodes")
-    q = _edge_probability(p, density, expected_degree)
-    upper = np.triu(rng.random((p, p)) < q, k=1).astype(np.int8)
-    if not permute:
-        return upper
-    perm = rng.permutation(p)
-    dag = np.zeros((p, p), dtype=np.int8)
-    # position k of the causal order gets label perm[k]
-    dag[np.ix_(perm, perm)] = upper
-    return dag

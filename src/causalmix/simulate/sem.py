@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_positive_int, check_random_state, check_real
 from causalmix.graphs import check_dag
-from causalmix.simulate.dags import _random_dag
+from causalmix.simulate.dags import random_dag
 from causalmix.simulate.interventions import Intervention
 
 __all__ = ["LinearGaussianSEM", "random_sem"]
@@ -73,8 +74,8 @@ class LinearGaussianSEM:
         if np.any(s2 <= 0):
             raise ValueError(f"noise_var must be positive for every node, got {s2.tolist()}")
         for name, arr in (("weights", w), ("noise_mean", mu), ("noise_var", s2)):
-            arr.setflags(write=False)
             object.__setattr__(self, name, arr)
+        freeze_arrays(self, ("weights", "noise_mean", "noise_var"))
 
     @property
     def n_nodes(self) -> int:
@@ -188,7 +189,9 @@ def random_sem(
     """
     rng = check_random_state(random_state)
     low, high = _check_weight_range(weight_range)
-    dag = _random_dag(n_nodes, density, expected_degree, permute, rng)
+    dag = random_dag(
+        n_nodes, density, expected_degree=expected_degree, permute=permute, random_state=rng
+    )
     p = dag.shape[0]
     signs = rng.choice(np.array([-1.0, 1.0]), size=(p, p))
     magnitudes = rng.uniform(low, high, size=(p, p))

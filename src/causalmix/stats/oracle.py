@@ -27,7 +27,7 @@ import numpy as np
 
 from causalmix._validation import check_node_set
 from causalmix.graphs import check_dag
-from causalmix.graphs.dsep import _d_separated_unchecked
+from causalmix.graphs._bayes_ball import bayes_ball_separated
 from causalmix.stats.testers import check_node_index, check_nodes_mask, mask_to_nodes
 
 __all__ = ["DSeparationCITester", "OracleInvarianceTester"]
@@ -60,7 +60,7 @@ class DSeparationCITester:
         key = (i, j, cond) if i < j else (j, i, cond)
         ans = self._cache.get(key)
         if ans is None:
-            ans = _d_separated_unchecked(
+            ans = bayes_ball_separated(
                 self._bool_dag, frozenset((i,)), frozenset((j,)), frozenset(mask_to_nodes(cond))
             )
             self._cache[key] = ans
@@ -138,7 +138,7 @@ class OracleInvarianceTester:
             nodes = frozenset(mask_to_nodes(cond))
             ans = 0
             for k, aug in self._augmented.items():
-                if not _d_separated_unchecked(aug, source, target, nodes):
+                if not bayes_ball_separated(aug, source, target, nodes):
                     ans |= 1 << k
             self._cache[key] = ans
             self.n_computed += 1
