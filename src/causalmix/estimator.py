@@ -31,9 +31,9 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from causalmix._validation import check_alpha, check_positive_int, check_random_state
+from causalmix._validation import check_positive_int, check_random_state
 from causalmix.diagnostics import run_diagnostics
-from causalmix.discovery.utigsp import check_search_options
+from causalmix.discovery import SearchOptions
 from causalmix.preprocessing import robust_scaler
 
 __all__ = ["MixtureUTIGSP"]
@@ -247,7 +247,7 @@ class MixtureUTIGSP(BaseEstimator):
         return cls(**params)
 
     # ------------------------------------------------------------------ validation
-    def _check_params(self) -> None:
+    def _check_params(self) -> SearchOptions:
         if not (self.n_components == "auto" or _is_int(self.n_components)):
             raise ValueError(
                 f"n_components must be 'auto' or a positive integer, got {self.n_components!r}"
@@ -264,13 +264,16 @@ class MixtureUTIGSP(BaseEstimator):
             )
         if self.refine not in _REFINE:
             raise ValueError(f"refine must be one of {_REFINE}, got {self.refine!r}")
-        check_alpha(self.alpha_ci, "alpha_ci")
-        check_alpha(self.alpha_inv, "alpha_inv")
-        check_positive_int(self.depth, "depth", minimum=0)
-        check_positive_int(self.n_runs, "n_runs")
         check_positive_int(self.n_resamples, "n_resamples", minimum=0)
-        # checked here too (not only by the search) so that a typo fails before the mixture fit
-        check_search_options(self.start, self.select)
+        # validated here, once, so that a typo fails before the mixture fit
+        return SearchOptions(
+            alpha_ci=self.alpha_ci,
+            alpha_inv=self.alpha_inv,
+            depth=self.depth,
+            n_runs=self.n_runs,
+            start=self.start,
+            select=self.select,
+        )
 
     def _validate_X(self, X: object, *, reset: bool) -> np.ndarray:
         # scikit-learn's validation gives the standard messages (sparse, complex, 1-D, empty ...)
@@ -345,7 +348,7 @@ class MixtureUTIGSP(BaseEstimator):
             X = self._validate_X(X, reset=True)
         n, p = X.shape
         big = large.is_dask_array(X) or n > large.IN_MEMORY_ROWS
-        self._check_params()
+        options = self._check_params()
         min_rows = p + 2  # the base component needs n > p + 1 rows for the CI tests
         if n < max(2 * p, min_rows):
             raise ValueError(
@@ -429,14 +432,6 @@ class MixtureUTIGSP(BaseEstimator):
         self.statistics_ = stats
 
         # 4. observational component and UT-IGSP
-        kwargs = dict(
-            alpha_ci=self.alpha_ci,
-            alpha_inv=self.alpha_inv,
-            depth=self.depth,
-            n_runs=self.n_runs,
-            start=self.start,
-            select=self.select,
-        )
         usable = [k for k in range(K) if self.effective_sizes_[k] > p + 1]
         if obs_rows is not None:
             obs_resp = (
@@ -471,7 +466,9 @@ class MixtureUTIGSP(BaseEstimator):
         results = []
         for done, (b, child) in enumerate(zip(base_candidates, seeds, strict=True)):
             progress("UT-IGSP (base candidates)", done, len(base_candidates))
-            results.append(ut_igsp_from_statistics(stats, base=b, random_state=child, **kwargs))
+            results.append(
+                ut_igsp_from_statistics(stats, base=b, random_state=child, options=options)
+            )
         progress("UT-IGSP (base candidates)", len(base_candidates), len(base_candidates))
         keys = [(sum(len(t) for t in r.targets), int(r.adjacency.sum())) for r in results]
         best = min(range(len(results)), key=lambda i: keys[i])

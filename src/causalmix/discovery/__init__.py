@@ -2,6 +2,7 @@
 
 Modules
 -------
+options       :class:`SearchOptions`, the search's options as one validated object
 permutations  minimal I-MAPs of permutations, starting permutations, covered-arc reversals
 utigsp        UT-IGSP entry points and :class:`UTIGSPResult`
 gsp           plain GSP and known-target IGSP baselines
@@ -15,6 +16,7 @@ References
 """
 
 from causalmix.discovery.gsp import GSPResult, gsp, gsp_from_testers, igsp, igsp_from_testers
+from causalmix.discovery.options import SearchOptions
 from causalmix.discovery.utigsp import (
     UTIGSPResult,
     ut_igsp,
@@ -24,6 +26,7 @@ from causalmix.discovery.utigsp import (
 
 __all__ = [
     "GSPResult",
+    "SearchOptions",
     "UTIGSPResult",
     "gsp",
     "gsp_from_testers",

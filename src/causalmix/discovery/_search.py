@@ -33,6 +33,7 @@ from causalmix.discovery._parent_masks import (
     minimal_imaps_gaussian,
     reversal,
 )
+from causalmix.discovery.options import SearchOptions
 from causalmix.discovery.permutations import threshold_graph, threshold_graph_gaussian
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.testers import CITester
@@ -42,6 +43,13 @@ logger = logging.getLogger(__name__)
 # the objective's per-node terms, batched: [term(v, pa) for (v, pa) in keys]
 NodeTerms = Callable[[list[tuple[int, int]]], list[int]]
 Score = tuple[int, int]
+
+
+def no_terms(keys: list[tuple[int, int]]) -> list[int]:
+    """The terms of a search without invariance tests (GSP; UT-IGSP with one component): 0."""
+    return [0] * len(keys)
+
+
 State = tuple[Parents, Score]
 
 
@@ -200,16 +208,12 @@ def search(
     ci: CITester,
     n_nodes: int,
     terms: NodeTerms,
-    *,
-    depth: int,
-    n_runs: int,
+    options: SearchOptions,
     rng: np.random.Generator,
-    start: str = "min_degree",
-    select: str = "lexicographic",
 ) -> tuple[State, tuple[Score, ...]]:
-    """``n_runs`` independent runs from randomised starting permutations; the best run wins.
+    """``options.n_runs`` independent runs from randomised starting permutations; the best wins.
 
-    ``start="min_degree"`` (UT-IGSP) starts every run from a randomised minimum-degree order of
+    The runs walk up to ``options.depth`` plateau moves. ``start="min_degree"`` (UT-IGSP) starts every run from a randomised minimum-degree order of
     the threshold graph; ``"mixed"`` starts the even-numbered runs from an *intervention-informed*
     order instead: nodes sorted by the number of components in which their marginal law differs
     from the base (random tie-breaking). Under interventions on a node's ancestors its marginal
@@ -237,8 +241,9 @@ def search(
         def imaps(perms: list[list[int]]) -> list[Parents]:
             return [minimal_imap(perm, ci) for perm in perms]
 
+    start, select = options.start, options.select
     neighbours = list(column_masks(U))
-    children = rng.spawn(n_runs)
+    children = rng.spawn(options.n_runs)
     # every run's start first (each run's own stream draws its permutation before its DFS, as if
     # the runs were executed one after the other), so all start terms come in one batch
     if start == "mixed":
@@ -262,7 +267,7 @@ def search(
     for run, (child, parents) in enumerate(zip(children, starts, strict=True)):
         arcs = sum(pa.bit_count() for pa in parents)
         state0 = (parents, (arcs, sum(t[run * n_nodes : (run + 1) * n_nodes])))
-        runs.append(_dfs(state0, ci, depth, child, memo))
+        runs.append(_dfs(state0, ci, options.depth, child, memo))
     results = _run_all(runs, terms)
     for run, (perm, result) in enumerate(zip(perms, results, strict=True)):
         logger.debug("run %d: start order %s, score %s", run, perm, result[1])

@@ -19,7 +19,7 @@ References
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,13 +27,13 @@ import numpy as np
 from causalmix._bitmask import from_column_masks
 from causalmix._frozen import freeze_arrays
 from causalmix._validation import (
-    check_alpha,
     check_data_matrix,
     check_node_set,
     check_positive_int,
     check_random_state,
 )
-from causalmix.discovery._search import search
+from causalmix.discovery._search import NodeTerms, no_terms, search
+from causalmix.discovery.options import SearchOptions
 from causalmix.graphs import dag_to_cpdag, dag_to_icpdag
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.invariance import GaussianInvarianceTester
@@ -73,10 +73,6 @@ class GSPResult:
         freeze_arrays(self, ("adjacency", "essential_graph"), np.int8)
 
 
-def _check_common(depth: int, n_runs: int) -> tuple[int, int]:
-    return check_positive_int(depth, "depth", minimum=0), check_positive_int(n_runs, "n_runs")
-
-
 def _check_ci(ci_tester: object) -> None:
     if not isinstance(ci_tester, CITester):
         raise TypeError(
@@ -84,8 +80,27 @@ def _check_ci(ci_tester: object) -> None:
         )
 
 
-def _no_terms(keys: list[tuple[int, int]]) -> list[int]:
-    return [0] * len(keys)
+def _check_rows(n: float, p: int, name: str, need: int) -> None:
+    if n <= need:
+        raise ValueError(f"{name} has {n:g} rows for {p} variables; need more than {need}")
+
+
+def _node_sets(targets: Sequence[Iterable[int]], n_nodes: int) -> list[frozenset[int]]:
+    return [check_node_set(t, n_nodes, name=f"targets[{k}]") for k, t in enumerate(targets)]
+
+
+def _run(
+    ci: CITester,
+    n_nodes: int,
+    terms: NodeTerms,
+    essential_graph: Callable[[np.ndarray], np.ndarray],
+    options: SearchOptions,
+    rng: np.random.Generator,
+) -> GSPResult:
+    """The search and its result, shared by GSP and IGSP (``essential_graph`` of the best DAG)."""
+    (parents, score), run_scores = search(ci, n_nodes, terms, options, rng)
+    A = from_column_masks(parents)
+    return GSPResult(A, essential_graph(A), score, score[0], options.n_runs, run_scores)
 
 
 def gsp_from_testers(
@@ -115,13 +130,9 @@ def gsp_from_testers(
     """
     _check_ci(ci_tester)
     n_nodes = check_positive_int(n_nodes, "n_nodes")
-    depth, n_runs = _check_common(depth, n_runs)
+    options = SearchOptions(depth=depth, n_runs=n_runs)
     rng = check_random_state(random_state)
-    (parents, score), run_scores = search(
-        ci_tester, n_nodes, _no_terms, depth=depth, n_runs=n_runs, rng=rng
-    )
-    A = from_column_masks(parents)
-    return GSPResult(A, dag_to_cpdag(A), score, score[0], n_runs, run_scores)
+    return _run(ci_tester, n_nodes, no_terms, dag_to_cpdag, options, rng)
 
 
 def gsp(
@@ -145,15 +156,11 @@ def gsp(
     .. [1] Solus, Wang & Uhler, Biometrika 2021.
     """
     X = check_data_matrix(data, "data")
-    alpha_ci = check_alpha(alpha_ci, "alpha_ci")
+    options = SearchOptions(alpha_ci=alpha_ci, depth=depth, n_runs=n_runs)
     _check_rows(X.shape[0], X.shape[1], "data", X.shape[1] + 1)
-    ci = GaussianCITester(SufficientStatistics.from_datasets([X]), 0, alpha_ci)
-    return gsp_from_testers(ci, X.shape[1], depth=depth, n_runs=n_runs, random_state=random_state)
-
-
-def _check_rows(n: float, p: int, name: str, need: int) -> None:
-    if n <= need:
-        raise ValueError(f"{name} has {n:g} rows for {p} variables; need more than {need}")
+    ci = GaussianCITester(SufficientStatistics.from_datasets([X]), 0, options.alpha_ci)
+    rng = check_random_state(random_state)
+    return _run(ci, X.shape[1], no_terms, dag_to_cpdag, options, rng)
 
 
 def igsp_from_testers(
@@ -198,29 +205,38 @@ def igsp_from_testers(
     n_nodes = check_positive_int(n_nodes, "n_nodes")
     if isinstance(targets, str | bytes) or not isinstance(targets, Sequence):
         raise TypeError(f"targets must be a sequence of node sets, got {type(targets).__name__}")
-    sets = [check_node_set(t, n_nodes, name=f"targets[{k}]") for k, t in enumerate(targets)]
+    sets = _node_sets(targets, n_nodes)
     base = check_node_index(base, len(sets), "base")
-    depth, n_runs = _check_common(depth, n_runs)
+    options = SearchOptions(depth=depth, n_runs=n_runs)
     rng = check_random_state(random_state)
+    return _igsp(ci_tester, inv_tester, sets, n_nodes, base, options, rng)
+
+
+def _igsp(
+    ci: CITester,
+    inv: InvarianceTester,
+    sets: list[frozenset[int]],
+    n_nodes: int,
+    base: int,
+    options: SearchOptions,
+    rng: np.random.Generator,
+) -> GSPResult:
+    """IGSP's objective: arcs, then protected arcs oriented against their known target."""
     protected = [0] * n_nodes  # protected[i]: mask of j with i -> j protected
     for k, t in enumerate(sets):
         if k == base or len(t) != 1:
             continue
         (i,) = t
         for j in range(n_nodes):
-            if j != i and inv_tester.variant_mask(j, 0) >> k & 1:
+            if j != i and inv.variant_mask(j, 0) >> k & 1:
                 protected[i] |= 1 << j
     logger.debug("IGSP protected arcs (as child masks): %s", protected)
 
     def terms(keys: list[tuple[int, int]]) -> list[int]:
         return [(pa & protected[v]).bit_count() for v, pa in keys]
 
-    (parents, score), run_scores = search(
-        ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng
-    )
-    A = from_column_masks(parents)
-    icpdag = dag_to_icpdag(A, [t for k, t in enumerate(sets) if k != base])
-    return GSPResult(A, icpdag, score, score[0], n_runs, run_scores)
+    others = [t for k, t in enumerate(sets) if k != base]
+    return _run(ci, n_nodes, terms, lambda A: dag_to_icpdag(A, others), options, rng)
 
 
 def igsp(
@@ -261,8 +277,8 @@ def igsp(
     base = check_node_index(base, stats.n_components, "base")
     for k, n in enumerate(stats.n):
         _check_rows(n, p, f"datasets[{k}]", p + 1 if k == base else p)
-    ci = GaussianCITester(stats, base, check_alpha(alpha_ci, "alpha_ci"))
-    inv = GaussianInvarianceTester(stats, base, check_alpha(alpha_inv, "alpha_inv"))
-    return igsp_from_testers(
-        ci, inv, targets, p, base, depth=depth, n_runs=n_runs, random_state=random_state
-    )
+    options = SearchOptions(alpha_ci=alpha_ci, alpha_inv=alpha_inv, depth=depth, n_runs=n_runs)
+    sets = _node_sets(targets, p)
+    ci = GaussianCITester(stats, base, options.alpha_ci)
+    inv = GaussianInvarianceTester(stats, base, options.alpha_inv)
+    return _igsp(ci, inv, sets, p, base, options, check_random_state(random_state))

@@ -32,11 +32,11 @@ import numpy as np
 from causalmix._bitmask import from_column_masks, transpose_masks
 from causalmix._frozen import freeze_arrays
 from causalmix._validation import (
-    check_alpha,
     check_positive_int,
     check_random_state,
 )
-from causalmix.discovery._search import search
+from causalmix.discovery._search import NodeTerms, no_terms, search
+from causalmix.discovery.options import SearchOptions, resolve_search_options
 from causalmix.graphs._essential import icpdag_of_parents
 from causalmix.stats.ci import GaussianCITester
 from causalmix.stats.invariance import GaussianInvarianceTester
@@ -44,18 +44,6 @@ from causalmix.stats.suffstats import SufficientStatistics
 from causalmix.stats.testers import CITester, InvarianceTester, check_node_index, mask_to_nodes
 
 __all__ = ["UTIGSPResult", "ut_igsp", "ut_igsp_from_statistics", "ut_igsp_from_testers"]
-
-_STARTS = ("min_degree", "mixed")
-_SELECTS = ("lexicographic", "total")
-
-
-def check_search_options(start: str, select: str) -> None:
-    """Raise a ValueError naming the parameter for an unknown ``start`` or ``select``."""
-    if start not in _STARTS:
-        raise ValueError(f"start must be one of {_STARTS}, got {start!r}")
-    if select not in _SELECTS:
-        raise ValueError(f"select must be one of {_SELECTS}, got {select!r}")
-
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +96,7 @@ def ut_igsp_from_testers(
     random_state: int | np.random.Generator | None = None,
     start: str = "min_degree",
     select: str = "lexicographic",
+    options: SearchOptions | None = None,
 ) -> UTIGSPResult:
     """UT-IGSP on arbitrary testers (e.g. :class:`~causalmix.stats.DSeparationCITester` and
     :class:`~causalmix.stats.OracleInvarianceTester`).
@@ -142,6 +131,9 @@ def ut_igsp_from_testers(
         How the best run is chosen: UT-IGSP's lexicographic ``(arcs, targets)``, or the smallest
         ``arcs + targets`` (ties: fewer arcs), so that one false CI independence that drops an
         edge cannot outweigh many spurious targets. An extension of causalmix.
+    options : SearchOptions, optional
+        The search options as one validated object, in place of ``depth``, ``n_runs``, ``start``
+        and ``select`` (which must then keep their defaults; its levels are not used here).
 
     Returns
     -------
@@ -150,9 +142,10 @@ def ut_igsp_from_testers(
     Raises
     ------
     TypeError
-        If a tester does not implement its protocol.
+        If a tester does not implement its protocol, or ``options`` is not a SearchOptions.
     ValueError
-        For invalid sizes, base, depth or n_runs.
+        For invalid sizes, base, depth, n_runs, start or select, or ``options`` given together
+        with one of those keywords.
 
     References
     ----------
@@ -176,34 +169,12 @@ def ut_igsp_from_testers(
         raise TypeError(
             f"inv_tester must implement variant_mask(i, cond_mask), got {type(inv_tester).__name__}"
         )
-    depth = check_positive_int(depth, "depth", minimum=0)
-    n_runs = check_positive_int(n_runs, "n_runs")
-    check_search_options(start, select)
-    rng = check_random_state(random_state)
-    if inv_tester is None:
-
-        def terms(keys: list[tuple[int, int]]) -> list[int]:
-            return [0] * len(keys)
-    elif hasattr(inv_tester, "variant_masks"):  # batched (vectorised) answers
-        variant_masks = inv_tester.variant_masks
-        counts: dict[tuple[int, int], int] = {}
-
-        def terms(keys: list[tuple[int, int]]) -> list[int]:
-            try:  # the usual case in the search: every term seen before
-                return [counts[key] for key in keys]
-            except KeyError:
-                for key, mask in zip(keys, variant_masks(keys), strict=True):
-                    counts[key] = mask.bit_count()
-                return [counts[key] for key in keys]
-    else:
-        variant_mask = inv_tester.variant_mask
-
-        def terms(keys: list[tuple[int, int]]) -> list[int]:
-            return [variant_mask(v, pa).bit_count() for v, pa in keys]
-
-    (parents, score), run_scores = search(
-        ci_tester, n_nodes, terms, depth=depth, n_runs=n_runs, rng=rng, start=start, select=select
+    options = resolve_search_options(
+        options, depth=depth, n_runs=n_runs, start=start, select=select
     )
+    rng = check_random_state(random_state)
+    terms = _variant_counts(inv_tester)
+    (parents, score), run_scores = search(ci_tester, n_nodes, terms, options, rng)
     # bit v of target_masks[k]: v is a target of k (the variant components of each node, transposed)
     variant = [0] * n_nodes
     if inv_tester is not None:
@@ -212,17 +183,43 @@ def ut_igsp_from_testers(
     frozen = tuple(frozenset(mask_to_nodes(t)) for t in target_masks)
     adjacency = from_column_masks(parents)
     icpdag = icpdag_of_parents(parents, [t for k, t in enumerate(target_masks) if k != base])
-    logger.info("UT-IGSP: score %s over %d runs, targets %s", score, n_runs, frozen)
+    logger.info("UT-IGSP: score %s over %d runs, targets %s", score, options.n_runs, frozen)
     return UTIGSPResult(
         adjacency=adjacency,
         targets=frozen,
         icpdag=icpdag,
         score=score,
         n_arcs=score[0],
-        n_runs=n_runs,
+        n_runs=options.n_runs,
         base=base,
         run_scores=run_scores,
     )
+
+
+def _variant_counts(inv_tester: InvarianceTester | None) -> NodeTerms:
+    """UT-IGSP's per-node terms: the number of components in which ``v`` is variant given ``pa``
+    (batched through ``variant_masks`` when the tester has it, and counted once per key)."""
+    if inv_tester is None:
+        return no_terms
+    if not hasattr(inv_tester, "variant_masks"):
+        variant_mask = inv_tester.variant_mask
+
+        def one_by_one(keys: list[tuple[int, int]]) -> list[int]:
+            return [variant_mask(v, pa).bit_count() for v, pa in keys]
+
+        return one_by_one
+    variant_masks = inv_tester.variant_masks
+    counts: dict[tuple[int, int], int] = {}
+
+    def batched(keys: list[tuple[int, int]]) -> list[int]:
+        try:  # the usual case in the search: every term seen before
+            return [counts[key] for key in keys]
+        except KeyError:
+            for key, mask in zip(keys, variant_masks(keys), strict=True):
+                counts[key] = mask.bit_count()
+            return [counts[key] for key in keys]
+
+    return batched
 
 
 def ut_igsp_from_statistics(
@@ -238,6 +235,7 @@ def ut_igsp_from_statistics(
     inv_tester: GaussianInvarianceTester | None = None,
     start: str = "min_degree",
     select: str = "lexicographic",
+    options: SearchOptions | None = None,
 ) -> UTIGSPResult:
     """UT-IGSP on per-component sufficient statistics with the Gaussian tests.
 
@@ -259,6 +257,10 @@ def ut_igsp_from_statistics(
         A tester on the same ``stats``, any base: if its base differs it is rebased with
         :meth:`~causalmix.stats.GaussianInvarianceTester.with_base` (keeping its level), which
         shares the per-component regressions — cheap when trying every component as the base.
+    options : SearchOptions, optional
+        All six search options as one validated object (what
+        :class:`~causalmix.MixtureUTIGSP` passes), in place of the keywords above, which must then
+        keep their defaults.
 
     Returns
     -------
@@ -278,8 +280,15 @@ def ut_igsp_from_statistics(
     if not isinstance(stats, SufficientStatistics):
         raise TypeError(f"stats must be a SufficientStatistics, got {type(stats).__name__}")
     base = check_node_index(base, stats.n_components, "base")
-    alpha_ci = check_alpha(alpha_ci, "alpha_ci")
-    alpha_inv = check_alpha(alpha_inv, "alpha_inv")
+    options = resolve_search_options(
+        options,
+        alpha_ci=alpha_ci,
+        alpha_inv=alpha_inv,
+        depth=depth,
+        n_runs=n_runs,
+        start=start,
+        select=select,
+    )
     p, K = stats.n_nodes, stats.n_components
     n_base = float(stats.n[base])
     if n_base <= p + 1:
@@ -293,28 +302,19 @@ def ut_igsp_from_statistics(
         # small components once (diagnostics: component_size)
         logger.info("components %s have fewer samples than variables (p=%d)", small, p)
     if ci_tester is None:
-        ci_tester = GaussianCITester(stats, base, alpha_ci)
+        ci_tester = GaussianCITester(stats, base, options.alpha_ci)
     elif ci_tester.stats is not stats or ci_tester.base != base:
         raise ValueError("ci_tester must be built on the same stats and base")
     if K == 1:
         inv_tester = None
     elif inv_tester is None:
-        inv_tester = GaussianInvarianceTester(stats, base, alpha_inv)
+        inv_tester = GaussianInvarianceTester(stats, base, options.alpha_inv)
     elif inv_tester.stats is not stats:
         raise ValueError("inv_tester must be built on the same stats")
     elif inv_tester.base != base:
         inv_tester = inv_tester.with_base(base)
     return ut_igsp_from_testers(
-        ci_tester,
-        inv_tester,
-        p,
-        K,
-        base,
-        depth=depth,
-        n_runs=n_runs,
-        random_state=random_state,
-        start=start,
-        select=select,
+        ci_tester, inv_tester, p, K, base, random_state=random_state, options=options
     )
 
 
@@ -329,6 +329,7 @@ def ut_igsp(
     random_state: int | np.random.Generator | None = None,
     start: str = "min_degree",
     select: str = "lexicographic",
+    options: SearchOptions | None = None,
 ) -> UTIGSPResult:
     """UT-IGSP on labelled data: one ``(n_k, p)`` array per setting, same columns.
 
@@ -338,7 +339,7 @@ def ut_igsp(
         ``datasets[base]`` is observational; every array needs more rows than columns, the base
         more than ``p + 1``.
     base : int, default 0
-    alpha_ci, alpha_inv, depth, n_runs, random_state, start, select
+    alpha_ci, alpha_inv, depth, n_runs, random_state, start, select, options
         See :func:`ut_igsp_from_statistics` and :func:`ut_igsp_from_testers`.
 
     Returns
@@ -379,14 +380,13 @@ def ut_igsp(
                 f"datasets[{k}] has {rows:.0f} rows for {p} variables; need more rows than "
                 "variables"
             )
-    return ut_igsp_from_statistics(
-        stats,
-        base,
+    options = resolve_search_options(
+        options,
         alpha_ci=alpha_ci,
         alpha_inv=alpha_inv,
         depth=depth,
         n_runs=n_runs,
-        random_state=random_state,
         start=start,
         select=select,
     )
+    return ut_igsp_from_statistics(stats, base, random_state=random_state, options=options)
