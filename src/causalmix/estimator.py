@@ -22,34 +22,22 @@ References
 from __future__ import annotations
 
 import logging
-import numbers
-import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from causalmix._validation import check_positive_int, check_random_state
-from causalmix.diagnostics import run_diagnostics
-from causalmix.discovery import SearchOptions
+import causalmix._fit_steps as steps
+from causalmix._fit_steps import ProgressCallback
+from causalmix._observational import choose_observational
+from causalmix._refine import SEPARATED_SHARE, refine
+from causalmix._validation import check_random_state
 from causalmix.preprocessing import robust_scaler
 
-__all__ = ["MixtureUTIGSP"]
+__all__ = ["SEPARATED_SHARE", "MixtureUTIGSP"]
 
 log = logging.getLogger(__name__)
-
-ProgressCallback = Callable[[str, int, int], None]
-
-_STATISTICS = ("weighted", "resampled")
-_REFINE = ("none", "mechanisms")
-# refine="mechanisms" is skipped when less than this share of the rows' responsibility is split
-# between components (1 - the largest responsibility, averaged over the rows). Measured:
-# do-interventions 0.06-0.37 % (rows of the observational component within a few 1e-3 of the
-# do-value; benchmarks/refine_gate.py on the paper protocol, 144 data sets); overlapping hard,
-# soft and shift interventions share several times more.
-SEPARATED_SHARE = 0.02
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -247,34 +235,6 @@ class MixtureUTIGSP(BaseEstimator):
         return cls(**params)
 
     # ------------------------------------------------------------------ validation
-    def _check_params(self) -> SearchOptions:
-        if not (self.n_components == "auto" or _is_int(self.n_components)):
-            raise ValueError(
-                f"n_components must be 'auto' or a positive integer, got {self.n_components!r}"
-            )
-        if _is_int(self.n_components):
-            check_positive_int(self.n_components, "n_components")
-        if self.max_components is not None:
-            check_positive_int(self.max_components, "max_components")
-        if self.statistics not in _STATISTICS:
-            raise ValueError(f"statistics must be one of {_STATISTICS}, got {self.statistics!r}")
-        if not (self.observational == "auto" or _is_int(self.observational)):
-            raise ValueError(
-                f"observational must be 'auto' or a component index, got {self.observational!r}"
-            )
-        if self.refine not in _REFINE:
-            raise ValueError(f"refine must be one of {_REFINE}, got {self.refine!r}")
-        check_positive_int(self.n_resamples, "n_resamples", minimum=0)
-        # validated here, once, so that a typo fails before the mixture fit
-        return SearchOptions(
-            alpha_ci=self.alpha_ci,
-            alpha_inv=self.alpha_inv,
-            depth=self.depth,
-            n_runs=self.n_runs,
-            start=self.start,
-            select=self.select,
-        )
-
     def _validate_X(self, X: object, *, reset: bool) -> np.ndarray:
         # scikit-learn's validation gives the standard messages (sparse, complex, 1-D, empty ...)
         # and keeps n_features_in_ / feature_names_in_ consistent between fit and predict
@@ -331,248 +291,43 @@ class MixtureUTIGSP(BaseEstimator):
         CausalmixWarning
             One per flagged check of :mod:`causalmix.diagnostics` (also in ``diagnostics_``).
         """
-        from causalmix.discovery import ut_igsp_from_statistics
-        from causalmix.graphs import dag_to_icpdag
-        from causalmix.mixture import (
-            component_statistics,
-            fit_mixture,
-            large,
-            resampled_statistics,
-            select_n_components,
-        )
+        from causalmix.mixture import large
 
         progress = progress or _no_progress
         if large.is_dask_input(X):
             X = large.check_fit_input(self, X)
         else:
             X = self._validate_X(X, reset=True)
-        n, p = X.shape
-        big = large.is_dask_array(X) or n > large.IN_MEMORY_ROWS
-        options = self._check_params()
-        min_rows = p + 2  # the base component needs n > p + 1 rows for the CI tests
-        if n < max(2 * p, min_rows):
-            raise ValueError(
-                f"X needs at least {max(2 * p, min_rows)} rows for {p} variables, got {n}"
-            )
-        k_cap = n // min_rows  # every component must be able to hold p + 2 rows
-        const = np.flatnonzero(large.column_ranges(X) == 0)
-        if const.size:
-            bad = [self.node_names_[i] for i in const]
-            raise ValueError(
-                f"X has constant column(s) {bad}; they carry no information, drop them"
-            )
+        options = steps.check_params(self)
+        big = steps.check_fit_data(X, self.node_names_)
         # every step below runs on robustly standardised columns (unit-free; reg_covar relative)
-        self.scaler_ = robust_scaler(_scaling_rows(X, big), self.node_names_)
+        self.scaler_ = robust_scaler(steps.scaling_rows(X, big), self.node_names_)
         X_data, X = X, self.scaler_.transform(X)
-        obs_rows = _check_rows(observational_rows, n)
+        obs_rows = steps.check_observational_rows(observational_rows, X.shape[0])
         rng = check_random_state(self.random_state)
 
-        # 1-2. mixture and number of components
-        progress("fitting mixture", 0, 1)
-        k_max = p + 1
-        if self.n_components == "auto":
-            k_max = p + 1 if self.max_components is None else self.max_components
-            if k_max > k_cap:
-                log.warning("max_components lowered from %d to %d: %d rows allow at most %d "
-                            "components of p + 2 = %d rows", k_max, k_cap, n, k_cap, min_rows)  # fmt: skip
-                k_max = k_cap
-            selection = select_n_components(
-                X, max_components=k_max, criterion=self.criterion,
-                cutoff=self.cutoff, reg_covar=self.reg_covar, random_state=rng,
-                selection_size=large.IN_MEMORY_ROWS, progress=progress,
-            )  # fmt: skip
-            mixture = selection.mixture
-            self.selection_ = selection
-            # curve[k] is the criterion for k components (index 0 unused; NaN where not fitted)
-            self.selection_curve_ = {
-                k: float(selection.curve[k]) for k in range(1, len(selection.curve))
-            }
-            self.selection_criterion_ = str(selection.criterion)
-            self.max_components_ = int(selection.max_components)
-        else:
-            if self.n_components > k_cap:
-                raise ValueError(
-                    f"n_components={self.n_components} needs at least "
-                    f"{self.n_components * min_rows} rows (p + 2 = {min_rows} per component), got {n}"
-                )
-            mixture = (
-                large.fit_fixed(X, self.n_components, reg_covar=self.reg_covar, rng=rng)
-                if big
-                else fit_mixture(X, self.n_components, reg_covar=self.reg_covar, random_state=rng)
-            )
-            self.selection_curve_ = {}
-            self.selection_criterion_ = "fixed"
-            self.selection_ = None
-            self.max_components_ = None
-        progress("fitting mixture", 1, 1)
-        K = mixture.n_components
-        if big:  # one block-wise pass instead of (N, K) responsibilities (issue #14)
-            summary = large.summarise(X, mixture)
-            resp = None
-            self.labels_, self.effective_sizes_ = summary.labels, summary.effective_sizes
-        else:
-            resp = mixture.predict_proba(X)
-            self.labels_, self.effective_sizes_ = resp.argmax(axis=1), resp.sum(axis=0)
-        self.mixture_ = mixture
-        self.n_components_ = K
-        self.weights_ = np.asarray(mixture.weights)
-        self.means_ = self.scaler_.inverse_means(mixture.means)
-        self.covariances_ = self.scaler_.inverse_covariances(mixture.covariances)
-        log.info("mixture: %d components, weights %s", K, np.round(self.weights_, 3).tolist())
-
-        # 3. per-component statistics
-        if self.statistics == "weighted":
-            stats = (
-                summary.statistics
-                if big
-                else component_statistics(X, mixture, responsibilities=resp)
-            )
-        else:
-            stats = resampled_statistics(mixture, n // K, random_state=rng)
-        self.statistics_ = stats
-
-        # 4. observational component and UT-IGSP
-        usable = [k for k in range(K) if self.effective_sizes_[k] > p + 1]
-        if obs_rows is not None:
-            obs_resp = (
-                resp[obs_rows] if resp is not None else large.responsibilities(X, obs_rows, mixture)
-            )
-            base_candidates = [int(obs_resp.mean(axis=0).argmax())]
-            self.observational_method_ = "rows"
-        elif self.observational != "auto":
-            if not 0 <= int(self.observational) < K:
-                raise ValueError(
-                    f"observational={self.observational} is not a component index (the mixture has {K})"
-                )
-            base_candidates = [int(self.observational)]
-            self.observational_method_ = "user"
-        elif K == 1:
-            base_candidates = [0]
-            self.observational_method_ = "single"
-        else:
-            # a base needs more than p + 1 effective rows for its CI tests (the component cap
-            # guarantees the largest has N / K >= p + 2); a base of a few dozen rows has tests
-            # without power (an empty graph), so prefer bases of at least 10 p rows when any
-            powered = [k for k in usable if self.effective_sizes_[k] >= 10 * p]
-            base_candidates = powered or usable
-            self.observational_method_ = "auto"
-        if not set(base_candidates) <= set(usable):
-            raise ValueError(
-                f"the observational component {base_candidates[0]} holds only "
-                f"{self.effective_sizes_[base_candidates[0]]:.1f} effective rows; UT-IGSP needs more "
-                f"than p + 1 = {p + 1}: use fewer components or more data"
-            )
-        seeds = rng.spawn(len(base_candidates))
-        results = []
-        for done, (b, child) in enumerate(zip(base_candidates, seeds, strict=True)):
-            progress("UT-IGSP (base candidates)", done, len(base_candidates))
-            results.append(
-                ut_igsp_from_statistics(stats, base=b, random_state=child, options=options)
-            )
-        progress("UT-IGSP (base candidates)", len(base_candidates), len(base_candidates))
-        keys = [(sum(len(t) for t in r.targets), int(r.adjacency.sum())) for r in results]
-        best = min(range(len(results)), key=lambda i: keys[i])
-        self.observational_scores_ = [
-            {"component": b, "n_targets": keys[i][0], "n_arcs": keys[i][1], "chosen": i == best}
-            for i, b in enumerate(base_candidates)
-        ]
-        if len(results) > 1:
-            others = sorted(k[0] for i, k in enumerate(keys) if i != best)
-            self.observational_margin_ = int(others[0] - keys[best][0])
-        else:
-            self.observational_margin_ = None
-        result = results[best]
-        self.observational_component_ = base_candidates[best]
-        self.utigsp_ = result
-        self.targets_ = tuple(frozenset(int(v) for v in t) for t in result.targets)
-        self.adjacency_ = np.asarray(result.adjacency, dtype=np.int8)
-        non_base = [t for k, t in enumerate(self.targets_) if k != self.observational_component_]
-        self.icpdag_ = dag_to_icpdag(self.adjacency_, non_base)
-        self.mechanisms_ = None
-        self.refined_ = False
-        if self.refine == "mechanisms" and big:
-            _refine_out_of_memory(X, mixture, n, rng)
-        elif self.refine == "mechanisms":
-            progress("refining (shared mechanisms)", 0, 1)
-            self._refine(X, resp, obs_rows, k_max if self.n_components == "auto" else K, rng)
-            progress("refining (shared mechanisms)", 1, 1)
+        mixture, k_max = steps.fit_components(self, X, big, rng, progress)
+        resp, summary = steps.set_components(self, X, mixture, big)
+        stats = steps.component_statistics_step(self, X, mixture, resp, summary, rng)
+        choice = choose_observational(
+            self.observational,
+            self.effective_sizes_,
+            X.shape[1],
+            lambda bases: steps.search_bases(stats, bases, options, rng, progress),
+            steps.rows_share(X, mixture, resp, obs_rows),
+        )
+        steps.set_structure(self, choice)
+        refine(self, X, mixture, resp, obs_rows, k_max, big, rng, progress)
         log.info(
             "observational component %d (%s, margin %s); %d arcs",
-            self.observational_component_, self.observational_method_,
-            self.observational_margin_, int(self.adjacency_.sum()),
-        )  # fmt: skip
-        self.__dict__.pop("stability_", None)  # never keep the frequencies of an earlier fit
-        if self.n_resamples:
-            from causalmix.stability import resample_fit
-
-            self.stability_ = resample_fit(X_data, self, n_resamples=self.n_resamples, n_jobs=self.n_jobs,
-                                           random_state=rng, progress=progress)  # fmt: skip
-        # last: its draws from rng (a row sample, one extra fit) change nothing above
-        if self._diagnose:
-            diagnostic_rows = large.sample_rows(X, large.IN_MEMORY_ROWS, rng) if big else X
-            self.diagnostics_ = run_diagnostics(self, diagnostic_rows, rng)
-        else:
-            self.diagnostics_ = ()
-        return self
-
-    def _refine(
-        self, X: np.ndarray, resp: np.ndarray, obs_rows: np.ndarray | None, k_max: int, rng
-    ) -> None:
-        """Structural EM on the shared-mechanism mixture; replaces the reported results."""
-        from causalmix.graphs import dag_to_icpdag
-        from causalmix.mixture.mechanisms import fit_mechanism_mixture, mechanism_parameters
-        from causalmix.stats import SufficientStatistics
-
-        shared = float(np.mean(1.0 - resp.max(axis=1)))
-        # one free component is "separated" trivially: an intervention the free mixture could not
-        # pay for may hide in it, and the refinement's growth is what can find it
-        alone = resp.shape[1] == 1 and self.n_components == "auto"
-        if shared < SEPARATED_SHARE and not alone:
-            # no overlap to leak through (do-interventions): the statistics above are the
-            # components' own, and the refinement could only re-derive the same answer slower
-            log.info(
-                "components separated (%.2g of the responsibility shared): not refined", shared
-            )
-            self.refined_ = False
-            return
-        fit = fit_mechanism_mixture(
-            X, self.adjacency_, resp, select_k=self.n_components == "auto",
-            max_components=max(k_max, resp.shape[1]), reg_covar=self.reg_covar, random_state=rng,
-        )  # fmt: skip
-        post = fit.responsibilities
-        obs = fit.observational
-        if obs_rows is not None or self.observational != "auto":
-            # the user's observational rows (or the rows of the named free component) decide
-            rows = obs_rows if obs_rows is not None else self.labels_ == self.observational
-            obs = int(post[rows].mean(axis=0).argmax())
-            self.observational_method_ = "rows" if obs_rows is not None else "user"
-            self.observational_margin_ = None
-        else:
-            self.observational_method_ = "likelihood" if fit.n_components > 1 else "single"
-            self.observational_margin_ = float(fit.margin) if fit.n_components > 1 else None
-        groups = fit.groups
-        self.targets_ = tuple(
-            frozenset(int(j) for j in np.flatnonzero(groups[:, c] != groups[:, obs]))
-            for c in range(fit.n_components)
+            self.observational_component_,
+            self.observational_method_,
+            self.observational_margin_,
+            int(self.adjacency_.sum()),
         )
-        self.observational_component_ = obs
-        self.observational_scores_ = [
-            {"component": int(c), "bic": float(b), "chosen": int(c) == obs}
-            for c, b in fit.observational_bics.items()
-        ]
-        self.mechanisms_ = fit
-        self.refined_ = True
-        self.n_components_ = fit.n_components
-        self.weights_ = np.asarray(fit.weights)
-        means, covariances = mechanism_parameters(fit)
-        self.means_ = self.scaler_.inverse_means(means)
-        self.covariances_ = self.scaler_.inverse_covariances(covariances)
-        self.labels_ = post.argmax(axis=1)
-        self.effective_sizes_ = post.sum(axis=0)
-        self.statistics_ = SufficientStatistics.from_responsibilities(X, post)
-        self.adjacency_ = np.asarray(fit.dag, dtype=np.int8)
-        non_base = [t for k, t in enumerate(self.targets_) if k != obs]
-        self.icpdag_ = dag_to_icpdag(self.adjacency_, non_base)
+        steps.resample(self, X_data, rng, progress)
+        self.diagnostics_ = steps.diagnose(self, X, big, rng) if self._diagnose else ()
+        return self
 
     # ------------------------------------------------------------------ prediction / export
     def predict(self, X: object) -> np.ndarray:
@@ -632,65 +387,3 @@ class MixtureUTIGSP(BaseEstimator):
         for i, j in zip(*np.nonzero(A), strict=True):
             G.add_edge(self.node_names_[i], self.node_names_[j], undirected=bool(A[j, i]))
         return G
-
-
-def _refine_out_of_memory(X: Any, mixture: Any, n: int, rng: np.random.Generator) -> None:
-    """refine="mechanisms" needs every row in memory: beyond that, say whether it was needed."""
-    from causalmix.diagnostics import CausalmixWarning
-    from causalmix.mixture import large
-
-    sample = np.asarray(large.sample_rows(X, min(2**14, n), rng))
-    shared = float(np.mean(1.0 - mixture.predict_proba(sample).max(axis=1)))
-    if shared < SEPARATED_SHARE:
-        log.info("components separated (%.2g of the responsibility shared): not refined", shared)
-        return
-    warnings.warn(
-        f"refine='mechanisms' skipped: it needs the rows in memory (at most "
-        f"{large.IN_MEMORY_ROWS}, not a dask array; got {n}), and the components overlap "
-        f"({shared:.0%} of the responsibility shared), where the free mixture's targets and "
-        f"observational component are unreliable; refit a sample of at most "
-        f"{large.IN_MEMORY_ROWS} rows to refine",
-        CausalmixWarning,
-        stacklevel=3,
-    )
-
-
-def _scaling_rows(X: object, big: bool) -> np.ndarray:
-    """The rows the column scales are estimated from: all, or 2^17 evenly spaced ones when the
-    data are large (the same rows for an in-memory array and a dask array; no random draw)."""
-    from causalmix.mixture import large
-
-    if not big:
-        return X
-    idx = np.linspace(0, X.shape[0] - 1, large.IN_MEMORY_ROWS).round().astype(np.intp)
-    if large.is_dask_array(X):
-        from causalmix.mixture import _dask
-
-        return _dask.take_rows(X, idx)
-    return X[idx]
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _check_rows(rows: object, n: int) -> np.ndarray | None:
-    if rows is None:
-        return None
-    arr = np.asarray(rows)
-    if arr.dtype == bool:
-        if arr.shape != (n,):
-            raise ValueError(
-                f"observational_rows as a mask must have shape ({n},), got {arr.shape}"
-            )
-        mask = arr
-    else:
-        if arr.ndim != 1 or not np.issubdtype(arr.dtype, np.integer):
-            raise ValueError("observational_rows must be a boolean mask or integer row indices")
-        if arr.size and (arr.min() < 0 or arr.max() >= n):
-            raise ValueError(f"observational_rows indices must lie in 0..{n - 1}")
-        mask = np.zeros(n, dtype=bool)
-        mask[arr] = True
-    if not mask.any():
-        raise ValueError("observational_rows selects no row")
-    return mask
