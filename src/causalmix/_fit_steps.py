@@ -33,7 +33,7 @@ __all__ = [
     "check_fit_data",
     "check_observational_rows",
     "check_params",
-    "component_statistics_step",
+    "compute_statistics",
     "diagnose",
     "fit_components",
     "resample",
@@ -246,7 +246,7 @@ def set_components(est: Any, X: Any, mixture: Any, big: bool) -> tuple[Any, Any]
     return resp, summary
 
 
-def component_statistics_step(
+def compute_statistics(
     est: Any, X: Any, mixture: Any, resp: Any, summary: Any, rng: np.random.Generator
 ) -> SufficientStatistics:
     """Per-component sufficient statistics (``statistics``: weighted or resampled); sets

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from causalmix._fit_steps import ProgressCallback
 from causalmix._observational import refined_observational
 from causalmix.diagnostics import CausalmixWarning
 from causalmix.graphs import dag_to_icpdag
@@ -26,8 +26,6 @@ __all__ = ["SEPARATED_SHARE", "refine", "refine_mechanisms", "refine_out_of_memo
 
 # the estimator's messages, under its name
 log = logging.getLogger("causalmix.estimator")
-
-ProgressCallback = Callable[[str, int, int], None]
 
 # refine="mechanisms" is skipped when less than this share of the rows' responsibility is split
 # between components (1 - the largest responsibility, averaged over the rows). Measured:

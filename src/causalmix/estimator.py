@@ -308,7 +308,7 @@ class MixtureUTIGSP(BaseEstimator):
 
         mixture, k_max = steps.fit_components(self, X, big, rng, progress)
         resp, summary = steps.set_components(self, X, mixture, big)
-        stats = steps.component_statistics_step(self, X, mixture, resp, summary, rng)
+        stats = steps.compute_statistics(self, X, mixture, resp, summary, rng)
         choice = choose_observational(
             self.observational,
             self.effective_sizes_,

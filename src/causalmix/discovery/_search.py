@@ -213,9 +213,9 @@ def search(
 ) -> tuple[State, tuple[Score, ...]]:
     """``options.n_runs`` independent runs from randomised starting permutations; the best wins.
 
-    The runs walk up to ``options.depth`` plateau moves. ``start="min_degree"`` (UT-IGSP) starts every run from a randomised minimum-degree order of
-    the threshold graph; ``"mixed"`` starts the even-numbered runs from an *intervention-informed*
-    order instead: nodes sorted by the number of components in which their marginal law differs
+    Each run walks up to ``options.depth`` plateau moves. ``start="min_degree"`` (UT-IGSP) starts
+    every run from a randomised minimum-degree order of the threshold graph; ``"mixed"`` starts the
+    even-numbered runs from an *intervention-informed* order instead: nodes sorted by the number of components in which their marginal law differs
     from the base (random tie-breaking). Under interventions on a node's ancestors its marginal
     changes, so the count grows along every directed path and the order is ancestral when every
     node is intervened on. ``select="lexicographic"`` (UT-IGSP) keeps the run with the smallest

@@ -1,4 +1,4 @@
-"""d-separation by Bayes-ball reachability, unvalidated (the kernel of :mod:`causalmix.graphs.dsep`).
+"""Bayes-ball d-separation without validation, the kernel of :func:`causalmix.graphs.d_separated`.
 
 References
 ----------

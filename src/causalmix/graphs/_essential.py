@@ -2,8 +2,9 @@
 
 The validated, matrix-based functions of :mod:`causalmix.graphs.cpdag` and
 :mod:`causalmix.graphs.icpdag` call these, and so does the structure search, which holds its DAGs
-as parent bitmasks already (:mod:`causalmix._bitmask`). See :func:`causalmix.graphs.apply_meek_rules`
-and :func:`causalmix.graphs.dag_to_icpdag` for the definitions.
+as parent bitmasks already (:mod:`causalmix._bitmask`). See
+:func:`causalmix.graphs.apply_meek_rules` and :func:`causalmix.graphs.dag_to_icpdag` for the
+definitions.
 """
 
 from __future__ import annotations
