@@ -87,7 +87,24 @@ def reference_available() -> str | None:
     return None
 
 
-def _run_reference(jobs: list[Path]) -> str | None:
+def write_job(directory: Path, sample: Any, seed: int) -> Path:
+    """The reference driver's input for one sample: ``s<seed>.npz`` and ``s<seed>.job.json`` in
+    ``directory``; the driver writes ``s<seed>.out.json`` next to them."""
+    data, out, job = (directory / f"s{seed}.{ext}" for ext in ("npz", "out.json", "job.json"))
+    np.savez(
+        data,
+        X=sample.X,
+        obs=sample.X[sample.labels == sample.observational],
+        p=sample.X.shape[1],
+        true_means=sample.means,
+        true_covs=sample.covariances,
+        true_obs_index=sample.observational,
+    )
+    job.write_text(json.dumps({**REF_PARAMS, "seed": seed, "data": str(data), "out": str(out)}))
+    return job
+
+
+def run_reference(jobs: list[Path]) -> str | None:
     """Run the reference driver on ``jobs`` in one subprocess; returns an error text or None."""
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     proc = subprocess.run(
@@ -145,26 +162,10 @@ def run_cell(task: CellTask, fingerprint: str, use_cache: bool = True) -> dict[s
         with tempfile.TemporaryDirectory(prefix="causalmix-sbs-") as tmp:
             samples, jobs = {}, []
             for seed in todo:
-                s = C.simulate(task.cell, seed)
-                samples[seed] = s
-                data, out, job = (
-                    Path(tmp) / f"s{seed}.{ext}" for ext in ("npz", "out.json", "job.json")
-                )
-                np.savez(
-                    data,
-                    X=s.X,
-                    obs=s.X[s.labels == s.observational],
-                    p=s.X.shape[1],
-                    true_means=s.means,
-                    true_covs=s.covariances,
-                    true_obs_index=s.observational,
-                )
-                job.write_text(
-                    json.dumps({**REF_PARAMS, "seed": seed, "data": str(data), "out": str(out)})
-                )
-                jobs.append(job)
+                samples[seed] = C.simulate(task.cell, seed)
+                jobs.append(write_job(Path(tmp), samples[seed], seed))
             if ref_reason is None:
-                ref_reason = _run_reference(jobs)
+                ref_reason = run_reference(jobs)
             for seed in todo:
                 s = samples[seed]
                 truth = C.Truth.from_sample(s)
