@@ -485,7 +485,9 @@ def run_tasks(
         elif "status" in rec:
             status = rec["status"]
         else:
-            status = f"shd={rec.get('shd')} K̂={rec.get('K_hat')}/{rec.get('K')} {rec.get('fit_s', 0):.2f}s"
+            secs = rec.get("fit_s", rec.get("seconds")) or 0.0
+            shd = f"shd={rec['shd']} " if "shd" in rec else ""
+            status = f"{shd}K̂={rec.get('K_hat')}/{rec.get('K')} {secs:.2f}s"
 
         if done % max(1, total // 50) == 0 or done == total or rec.get("error"):
             el = time.perf_counter() - started
@@ -602,8 +604,9 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 class Col:
     """One column of a :func:`table`: a header and how a row gives its cell.
 
-    ``value`` is a key of the row, or a function of the row; ``fmt`` is a format spec applied to
-    the value (``".2f"``; ``None``: ``str``). Missing keys and None render as "–".
+    ``value`` is a key of the row; a ``str.format`` template over the row's fields if it contains
+    "{" (``"{ci[0]:,} / {ci[1]:,}"``); or a function of the row. ``fmt`` is a format spec for a
+    key's or a function's value (``".2f"``; None: ``str``). A missing field or None gives "–".
     """
 
     header: str
@@ -611,14 +614,26 @@ class Col:
     fmt: str | None = None
 
     def cell(self, row: Mapping[str, Any]) -> str:
-        v = row.get(self.value) if isinstance(self.value, str) else self.value(row)
-        if v is None:
+        try:
+            if callable(self.value):
+                v = self.value(row)
+            elif "{" in self.value:
+                return self.value.format_map(row)
+            else:
+                v = row[self.value]
+            if v is None:
+                return "–"
+            return str(v) if self.fmt is None else format(v, self.fmt)
+        except (KeyError, IndexError, TypeError):  # a missing field, or None in a template
             return "–"
-        return str(v) if self.fmt is None else format(v, self.fmt)
 
 
-def table(rows: Iterable[Mapping[str, Any]], cols: Sequence[Col]) -> str:
-    """A table spec (columns) applied to rows (mappings): the Markdown table."""
+def table(rows: Iterable[Mapping[str, Any]], cols: Sequence[Col | tuple]) -> str:
+    """A table spec applied to rows (mappings): the Markdown table.
+
+    ``cols``: :class:`Col` or the tuple of its arguments, ``(header, value[, fmt])``.
+    """
+    cols = [c if isinstance(c, Col) else Col(*c) for c in cols]
     return md_table([c.header for c in cols], ([c.cell(r) for c in cols] for r in rows))
 
 

@@ -361,15 +361,10 @@ def summarize(records: list[dict]) -> dict:
 def render(saved: dict[str, Any]) -> str:
     """The Markdown of a saved run (``mixture_selection.json``)."""
     summary, header, cfg = saved["summary"], saved["header"], saved["config"]
-    rate = {
-        m: C.Col(f"{label} K̂ = K", f"{m}_rate", ".2f")
-        for m, label in (("sbic", "sBIC"), ("bic", "BIC"), ("icl", "ICL"))
-    }
-    cpu = {
-        m: C.Col(f"{label} median CPU s", f"{m}_median_s", ".2f")
-        for m, label in (("sbic", "sBIC"), ("bic", "BIC"), ("drop_ratio", "paper-rule"))
-    }
-    n_col, k_col = C.Col("N", lambda r: C.pow2(r["n"])), C.Col("K", "K")
+    names = {"sbic": "sBIC", "bic": "BIC", "icl": "ICL", "drop_ratio": "paper-rule"}
+    rate = {m: (f"{names[m]} K̂ = K", f"{m}_rate", ".2f") for m in ("sbic", "bic", "icl")}
+    cpu = {m: (f"{names[m]} median CPU s", f"{m}_median_s", ".2f") for m in names if m != "icl"}
+    n_col, k_col = ("N", lambda r: C.pow2(r["n"])), ("K", "K")
     lines = [
         "# Choosing the number of mixture components",
         "",
@@ -384,48 +379,25 @@ def render(saved: dict[str, Any]) -> str:
         "",
         "## 1. Paper protocol (do-interventions to 1.0)",
         "",
-        C.table(
-            summary["protocol"],
-            [
-                C.Col("p", "p"),
-                C.Col("targets", "targets"),
-                n_col,
-                k_col,
-                *rate.values(),
-                C.Col("sBIC K̂ values", "sbic_k_hat"),
-                cpu["sbic"],
-                cpu["bic"],
-            ],
-        ),
+        C.table(summary["protocol"], [
+            ("p", "p"), ("targets", "targets"), n_col, k_col, *rate.values(),
+            ("sBIC K̂ values", "sbic_k_hat"), cpu["sbic"], cpu["bic"],
+        ]),
         "",
         f"Overall K̂ = K: sBIC {summary['protocol_sbic_rate']:.3f}, BIC "
         f"{summary['protocol_bic_rate']:.3f}, ICL {summary['protocol_icl_rate']:.3f}.",
         "",
         '## 2. Weak hard interventions (p = 6, targets "half")',
         "",
-        C.table(
-            summary["weak"],
-            [
-                C.Col("mean", "mean", "g"),
-                C.Col("var", "var", "g"),
-                n_col,
-                k_col,
-                C.Col("paper rule K̂ (per seed)", "drop_ratio_k_hat"),
-                C.Col("sBIC K̂ (per seed)", "sbic_k_hat"),
-                C.Col("BIC K̂ (per seed)", "bic_k_hat"),
-                C.Col("ICL K̂ (per seed)", "icl_k_hat"),
-                C.Col(
-                    "sBIC K̂ = K where paper K̂ = 1",
-                    lambda r: f"{r['sbic_rate_where_paper_1']:.2f} (of {r['n_paper_1']})",
-                ),
-                C.Col("BIC same", "bic_rate_where_paper_1", ".2f"),
-                C.Col("ICL same", "icl_rate_where_paper_1", ".2f"),
-                cpu["sbic"],
-                cpu["bic"],
-                cpu["drop_ratio"],
-            ],
-        ),
-    ]
+        C.table(summary["weak"], [
+            ("mean", "mean", "g"), ("var", "var", "g"), n_col, k_col,
+            ("paper rule K̂ (per seed)", "drop_ratio_k_hat"), ("sBIC K̂ (per seed)", "sbic_k_hat"),
+            ("BIC K̂ (per seed)", "bic_k_hat"), ("ICL K̂ (per seed)", "icl_k_hat"),
+            ("sBIC K̂ = K where paper K̂ = 1", "{sbic_rate_where_paper_1:.2f} (of {n_paper_1})"),
+            ("BIC same", "bic_rate_where_paper_1", ".2f"),
+            ("ICL same", "icl_rate_where_paper_1", ".2f"), cpu["sbic"], cpu["bic"], cpu["drop_ratio"],
+        ]),
+    ]  # fmt: skip
     lines += _weak_notes(summary["weak"])
     lines += [
         "",
@@ -441,34 +413,19 @@ def render(saved: dict[str, Any]) -> str:
     t = summary.get("timing")
     if t:
         rows = [
-            {
-                "what": "reference: sklearn GaussianMixture k = 1..p+1 (tol 1e-3, 1 k-means init) + "
-                "drop ratio",
-                "cpu": t["reference_median_s"],
-                "wall": t["reference_median_wall_s"],
-                "rate": t["reference_rate"],
-            },
-            {
-                "what": f"`select_n_components` (default settings, criterion {t['criterion']}: "
-                "selection + final fit)",
-                "cpu": t["ours_median_s"],
-                "wall": t["ours_median_wall_s"],
-                "rate": t["ours_rate"],
-            },
-        ]
+            {"what": "reference: sklearn GaussianMixture k = 1..p+1 (tol 1e-3, 1 k-means init) + "
+             "drop ratio", "cpu": t["reference_median_s"], "wall": t["reference_median_wall_s"],
+             "rate": t["reference_rate"]},
+            {"what": f"`select_n_components` (default settings, criterion {t['criterion']}: "
+             "selection + final fit)", "cpu": t["ours_median_s"], "wall": t["ours_median_wall_s"],
+             "rate": t["ours_rate"]},
+        ]  # fmt: skip
         lines += [
             f'## 3. Time: selection + final fit vs the reference sweep (p = {t["p"]}, "all", '
             f"N = {C.pow2(t['n'])})",
             "",
-            C.table(
-                rows,
-                [
-                    C.Col("", "what"),
-                    C.Col("median CPU s", "cpu", ".2f"),
-                    C.Col("median wall s", "wall", ".2f"),
-                    C.Col("K̂ = K", "rate", ".2f"),
-                ],
-            ),
+            C.table(rows, [("", "what"), ("median CPU s", "cpu", ".2f"),
+                           ("median wall s", "wall", ".2f"), ("K̂ = K", "rate", ".2f")]),
             "",
             f"Both run back to back in the same worker on the same data sets (seeds {t['seeds']}); "
             f"CPU time of one single-threaded process, because the machine was shared. Speed-up "
@@ -476,25 +433,17 @@ def render(saved: dict[str, Any]) -> str:
             "This compares the *algorithms* (a sweep of k-means-started fits against the "
             "selection); the EM kernel alone is compared in `em_kernel.md`.",
             "",
-        ]
+        ]  # fmt: skip
     if summary["overshoot"]:
         lines += [
             '## 4. Over-estimation check ("all", N = 2^14, cap above K)',
             "",
-            C.table(
-                summary["overshoot"],
-                [
-                    C.Col("p", "p"),
-                    k_col,
-                    C.Col("max_components", "max_components"),
-                    rate["sbic"],
-                    C.Col("sBIC K̂ values", "sbic_k_hat"),
-                    rate["bic"],
-                    C.Col("BIC K̂ values", "bic_k_hat"),
-                ],
-            ),
+            C.table(summary["overshoot"], [
+                ("p", "p"), k_col, ("max_components", "max_components"), rate["sbic"],
+                ("sBIC K̂ values", "sbic_k_hat"), rate["bic"], ("BIC K̂ values", "bic_k_hat"),
+            ]),
             "",
-        ]
+        ]  # fmt: skip
     if summary.get("other"):
         lines += [
             "## 5. One Gaussian, and interventions outside the interventional model",
@@ -505,27 +454,15 @@ def render(saved: dict[str, Any]) -> str:
             "target per component, so these measure what its misspecification costs (sBIC then "
             "has to fall back on the free family).",
             "",
-            C.table(
-                summary["other"],
-                [
-                    C.Col("experiment", "experiment"),
-                    C.Col("p", "p"),
-                    C.Col("targets", "targets"),
-                    C.Col("kind", "kind"),
-                    n_col,
-                    k_col,
-                    rate["sbic"],
-                    C.Col("sBIC K̂ (per seed)", "sbic_k_hat"),
-                    rate["bic"],
-                    C.Col("BIC K̂ (per seed)", "bic_k_hat"),
-                    C.Col("interventional family alone K̂", "sbic_alone_k_hat"),
-                    C.Col("its best BIC - free best BIC", "sbic_margin"),
-                    cpu["sbic"],
-                    cpu["bic"],
-                ],
-            ),
+            C.table(summary["other"], [
+                ("experiment", "experiment"), ("p", "p"), ("targets", "targets"), ("kind", "kind"),
+                n_col, k_col, rate["sbic"], ("sBIC K̂ (per seed)", "sbic_k_hat"), rate["bic"],
+                ("BIC K̂ (per seed)", "bic_k_hat"),
+                ("interventional family alone K̂", "sbic_alone_k_hat"),
+                ("its best BIC - free best BIC", "sbic_margin"), cpu["sbic"], cpu["bic"],
+            ]),
             "",
-        ]
+        ]  # fmt: skip
     lines += [
         "## Why sBIC is the default",
         "",

@@ -588,33 +588,17 @@ def render(saved: dict) -> str:
         "",
     ]
 
-    def frac(key: str):
-        return lambda c: "{:,} / {:,}".format(*c["summary"][key])
-
-    name, summ = C.Col("case", lambda c: c["case"]["name"]), lambda c: c["summary"]
+    flat = [{**c["case"], **c["summary"], "n_seeds": len(c["seeds"])} for c in cases]
     lines.append(
-        C.table(
-            cases,
-            [
-                name,
-                C.Col("p", lambda c: c["case"]["p"]),
-                C.Col("K", lambda c: c["case"]["n_settings"]),
-                C.Col("rows/setting", lambda c: f"{c['case']['rows']:,}"),
-                C.Col("seeds", lambda c: len(c["seeds"])),
-                C.Col("CI agree", frac("ci")),
-                C.Col("invariance agree", frac("invariance")),
-                C.Col("threshold + I-MAP agree", frac("imap")),
-                C.Col(
-                    "disagreements (explained)",
-                    lambda c: f"{summ(c)['n_disagreements']} ({summ(c)['n_explained']})",
-                ),
-                C.Col(
-                    "max abs Δp CI / inv",
-                    lambda c: f"{summ(c)['max_abs_dp_ci']:.1e} / {summ(c)['max_abs_dp_inv']:.1e}",
-                ),
-            ],
-        )
-    )
+        C.table(flat, [
+            ("case", "name"), ("p", "p"), ("K", "n_settings"), ("rows/setting", "{rows:,}"),
+            ("seeds", "n_seeds"), ("CI agree", "{ci[0]:,} / {ci[1]:,}"),
+            ("invariance agree", "{invariance[0]:,} / {invariance[1]:,}"),
+            ("threshold + I-MAP agree", "{imap[0]:,} / {imap[1]:,}"),
+            ("disagreements (explained)", "{n_disagreements} ({n_explained})"),
+            ("max abs Δp CI / inv", "{max_abs_dp_ci:.1e} / {max_abs_dp_inv:.1e}"),
+        ])
+    )  # fmt: skip
     dis = [
         {"case": c["case"]["name"], "seed": r["seed"], **d}
         for c in cases
@@ -623,23 +607,13 @@ def render(saved: dict) -> str:
     ]
     if dis:
         keys = ("i", "j", "setting", "node", "S")
-        lines += [
-            "",
-            C.table(
-                dis,
-                [
-                    C.Col("case", "case"),
-                    C.Col("seed", "seed"),
-                    C.Col("test", "kind"),
-                    C.Col("key", lambda d: f"`{ {k: d[k] for k in keys if k in d} }`"),
-                    C.Col("p reference", "p_ref", ".12g"),
-                    C.Col("p causalmix", "p_ours", ".12g"),
-                    C.Col("threshold", "threshold", "g"),
-                    C.Col("distance", "dist_to_threshold", ".2e"),
-                    C.Col("explained", lambda d: "yes" if d["explained"] else "NO"),
-                ],
-            ),
-        ]
+        lines += ["", C.table(dis, [
+            ("case", "case"), ("seed", "seed"), ("test", "kind"),
+            ("key", lambda d: f"`{ {k: d[k] for k in keys if k in d} }`"),
+            ("p reference", "p_ref", ".12g"), ("p causalmix", "p_ours", ".12g"),
+            ("threshold", "threshold", "g"), ("distance", "dist_to_threshold", ".2e"),
+            ("explained", lambda d: _yes(d["explained"])),
+        ])]  # fmt: skip
     lines += [
         "",
         "## (b) Final scores and accuracy",
@@ -656,35 +630,19 @@ def render(saved: dict) -> str:
         "Mean scores and I-CPDAG SHD to the truth (`causalmix.metrics.icpdag_shd`) are those of "
         "the measured runs.",
         "",
-        C.table(
-            cases,
-            [
-                name,
-                C.Col("mean score causalmix", lambda c: _pair(summ(c)["mean_score_ours"])),
-                C.Col("mean score reference", lambda c: _pair(summ(c)["mean_score_ref"])),
-                C.Col(
-                    "paired better / tie / worse",
-                    lambda c: "{} / {} / {}".format(*summ(c)["ours_better_tie_worse"]),
-                ),
-                C.Col(
-                    "distribution better / worse",
-                    lambda c: (
-                        f"{summ(c)['dist_frac_better']:.2f} / {summ(c)['dist_frac_worse']:.2f}"
-                    ),
-                ),
-                C.Col(
-                    "better - worse [95% CI]",
-                    lambda c: "{1:+.2f} [{0:+.2f}, {2:+.2f}]".format(*summ(c)["dist_diff_ci95"]),
-                ),
-                C.Col("rescored equal", lambda c: _yes(summ(c)["ref_score_rescored_equal"])),
-                C.Col(
-                    "mean I-CPDAG SHD causalmix", lambda c: f"{summ(c)['mean_icpdag_shd'][0]:.2f}"
-                ),
-                C.Col(
-                    "mean I-CPDAG SHD reference", lambda c: f"{summ(c)['mean_icpdag_shd'][1]:.2f}"
-                ),
-            ],
-        ),
+        C.table(flat, [
+            ("case", "name"),
+            ("mean score causalmix", "({mean_score_ours[0]:.2f}, {mean_score_ours[1]:.2f})"),
+            ("mean score reference", "({mean_score_ref[0]:.2f}, {mean_score_ref[1]:.2f})"),
+            ("paired better / tie / worse",
+             "{ours_better_tie_worse[0]} / {ours_better_tie_worse[1]} / {ours_better_tie_worse[2]}"),
+            ("distribution better / worse", "{dist_frac_better:.2f} / {dist_frac_worse:.2f}"),
+            ("better - worse [95% CI]",
+             "{dist_diff_ci95[1]:+.2f} [{dist_diff_ci95[0]:+.2f}, {dist_diff_ci95[2]:+.2f}]"),
+            ("rescored equal", lambda r: _yes(r["ref_score_rescored_equal"])),
+            ("mean I-CPDAG SHD causalmix", "{mean_icpdag_shd[0]:.2f}"),
+            ("mean I-CPDAG SHD reference", "{mean_icpdag_shd[1]:.2f}"),
+        ]),
         "",
         "## (c) Wall time",
         "",
@@ -695,20 +653,15 @@ def render(saved: dict) -> str:
         "start-up, data loading or sufficient statistics). Ratio = reference / causalmix per "
         "seed. Times: median [quartiles] over seeds.",
         "",
-        C.table(
-            cases,
-            [
-                name,
-                C.Col("causalmix (ms)", lambda c: _q(summ(c)["time_ours_quartiles_s"], 1e3)),
-                C.Col("reference (s)", lambda c: _q(summ(c)["time_ref_quartiles_s"], 1.0, ".2f")),
-                C.Col("median ratio", lambda c: f"**{summ(c)['median_ratio']:.0f}x**"),
-                C.Col("min ratio", lambda c: f"{summ(c)['min_ratio']:.0f}x"),
-                C.Col("ratio of medians", lambda c: f"{summ(c)['ratio_of_medians']:.0f}x"),
-                C.Col("target", lambda c: f"{summ(c)['target_speedup']:.0f}x"),
-                C.Col("met", lambda c: _yes(summ(c)["speedup_ok"])),
-            ],
-        ),
-    ]
+        C.table(flat, [
+            ("case", "name"),
+            ("causalmix (ms)", lambda r: _q(r["time_ours_quartiles_s"], 1e3)),
+            ("reference (s)", lambda r: _q(r["time_ref_quartiles_s"], 1.0, ".2f")),
+            ("median ratio", "**{median_ratio:.0f}x**"), ("min ratio", "{min_ratio:.0f}x"),
+            ("ratio of medians", "{ratio_of_medians:.0f}x"), ("target", "{target_speedup:.0f}x"),
+            ("met", lambda r: _yes(r["speedup_ok"])),
+        ]),
+    ]  # fmt: skip
     v = saved["summary"]
     lines += [
         "",
@@ -720,29 +673,17 @@ def render(saved: dict) -> str:
         "",
         "## Per seed",
         "",
-        C.table(
-            [{"case": c["case"]["name"], **r} for c in cases for r in c["seeds"]],
-            [
-                C.Col("case", "case"),
-                C.Col("seed", "seed"),
-                C.Col("score causalmix", lambda r: tuple(r["ours"]["score"])),
-                C.Col("score reference", lambda r: tuple(r["ref"]["score"])),
-                C.Col(
-                    "I-CPDAG SHD c / r",
-                    lambda r: f"{r['ours']['icpdag_shd']} / {r['ref']['icpdag_shd']}",
-                ),
-                C.Col("causalmix (ms)", lambda r: f"{r['time_ours_s'] * 1e3:.1f}"),
-                C.Col("reference (s)", "time_ref_utigsp_s", ".2f"),
-                C.Col("ratio", lambda r: f"{r['ratio']:.0f}x"),
-            ],
-        ),
+        C.table([{"case": c["case"]["name"], **r} for c in cases for r in c["seeds"]], [
+            ("case", "case"), ("seed", "seed"),
+            ("score causalmix", "({ours[score][0]}, {ours[score][1]})"),
+            ("score reference", "({ref[score][0]}, {ref[score][1]})"),
+            ("I-CPDAG SHD c / r", "{ours[icpdag_shd]} / {ref[icpdag_shd]}"),
+            ("causalmix (ms)", lambda r: f"{r['time_ours_s'] * 1e3:.1f}"),
+            ("reference (s)", "time_ref_utigsp_s", ".2f"), ("ratio", "{ratio:.0f}x"),
+        ]),
         "",
-    ]
+    ]  # fmt: skip
     return "\n".join(lines)
-
-
-def _pair(x: list[float]) -> str:
-    return f"({x[0]:.2f}, {x[1]:.2f})"
 
 
 def plot(cases: list[dict]) -> Path:
