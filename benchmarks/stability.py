@@ -45,7 +45,7 @@ FULL = {"seeds": 5, "log2n": (13, 16), "p": (6, 10, 15), "kinds": ("do", "shift"
 QUICK = {"seeds": 2, "log2n": (13,), "p": (6,), "kinds": ("do", "shift"),
          "resamples": 10}  # fmt: skip
 TIMING = {"p": 8, "log2n": 16, "resamples": 50, "n_jobs": 2}
-QUICK_RESAMPLES = 5  # --quick --timing / --sachs: a smoke run (its results stay in the cache)
+QUICK_RESAMPLES = 5  # --quick --timing: a smoke run (its results stay in the cache)
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 
 
@@ -362,7 +362,7 @@ def _rewrite() -> None:
     if C.load(NAME) is None:
         print(f"no {NAME}.json in {C.OUT_DIR} yet: run the grid to write {NAME}.md")
         return
-    print("wrote", C.write_markdown(NAME, render))
+    print("wrote", C.write_markdown(NAME, render).relative_to(C.REPO))
 
 
 def main(argv=None) -> int:
@@ -370,9 +370,8 @@ def main(argv=None) -> int:
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
     ap.add_argument("--sachs", action="store_true", help="only the Sachs runs")
     args = C.parse(ap, argv)
-    resamples = QUICK_RESAMPLES if args.quick else None
     if args.timing:
-        timed = timing(resamples)
+        timed = timing(QUICK_RESAMPLES if args.quick else None)
         path = C.OUT_DIR / f"{NAME}_timing.json"
         C.write_json(path, timed)
         print(f"{timed['resamples']} resamples: {timed['seconds']:.1f} s; wrote {path}")
@@ -382,7 +381,7 @@ def main(argv=None) -> int:
         import stability_sachs
 
         stability_sachs.run(run_stab_task, StabTask, jobs=args.jobs, use_cache=not args.fresh,
-                            resamples=resamples)  # fmt: skip
+                            quick=args.quick)  # fmt: skip
         _rewrite()
         return 0
     cfg = C.grid_config(args, QUICK, FULL)

@@ -28,6 +28,7 @@ import _common as C
 NAME = "stability_sachs"
 TRANSFORMS = ("none", "log", "rank")
 RESAMPLES = 50
+QUICK_RESAMPLES = 3
 THRESHOLDS = (0.5, 0.7, 0.9)
 
 
@@ -161,11 +162,11 @@ def markdown(saved: dict[str, Any]) -> str:
 
 
 def run(
-    run_task: Any, task_type: Any, jobs: int, use_cache: bool, resamples: int | None = None
+    run_task: Any, task_type: Any, jobs: int, use_cache: bool, quick: bool = False
 ) -> dict[str, Any] | None:
     """Run the Sachs tasks and write ``stability_sachs.json``; None when the data are absent.
 
-    ``resamples`` overrides ``RESAMPLES`` (the quick smoke run)."""
+    ``quick``: a smoke run (``QUICK_RESAMPLES`` resamples, the ``log`` transform only)."""
     from causalmix.datasets import find_sachs_csv
 
     try:
@@ -173,12 +174,12 @@ def run(
     except FileNotFoundError as exc:
         print(f"{NAME}: skipped: {exc}")
         return None
-    resamples = resamples or RESAMPLES
-    tasks = [task_type(None, 0, resamples, transform=t) for t in TRANSFORMS]
+    resamples, transforms = (QUICK_RESAMPLES, ("log",)) if quick else (RESAMPLES, TRANSFORMS)
+    tasks = [task_type(None, 0, resamples, transform=t) for t in transforms]
     print(f"{NAME}: {len(tasks)} stability runs of {resamples} resamples, jobs={jobs}")
     records = C.run_tasks(tasks, jobs=jobs, use_cache=use_cache, runner=run_task)
     saved = {"name": NAME, "header": C.run_header(),
-             "config": {"resamples": resamples, "transforms": TRANSFORMS, "thresholds": THRESHOLDS,
+             "config": {"resamples": resamples, "transforms": transforms, "thresholds": THRESHOLDS,
                         "seed": 0},
              "summary": summarize(records),
              "records": [{k: v for k, v in r.items() if k != "traceback"} for r in records]}  # fmt: skip
