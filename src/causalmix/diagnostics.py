@@ -151,7 +151,8 @@ def _components_at_cap(est: Any, Z: np.ndarray, rng: np.random.Generator) -> Che
 
 def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
     """BIC of the fitted K-mixture minus that of the best (K + 1)-mixture grown from it."""
-    from causalmix.mixture._gaussian import _EMResult, _Params
+    from causalmix.mixture._gaussian import EMResult as _EMResult
+    from causalmix.mixture._gaussian import Params as _Params
     from causalmix.mixture.split import grow
 
     mix = est.mixture_

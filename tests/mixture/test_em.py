@@ -15,10 +15,10 @@ from sklearn.mixture import GaussianMixture
 
 from causalmix.mixture import GaussianMixtureFit, fit_mixture
 from causalmix.mixture._gaussian import (
-    _compute_precision_cholesky,
-    _Data,
-    _estimate_gaussian_parameters,
-    _estimate_log_gaussian_prob,
+    Data,
+    compute_precision_cholesky,
+    estimate_gaussian_parameters,
+    estimate_log_gaussian_prob,
 )
 from tests.mixture.conftest import blobs
 
@@ -33,7 +33,7 @@ def test_log_gaussian_prob_matches_scipy():
     X = rng.standard_normal((50, 3))
     means = rng.standard_normal((2, 3))
     covs = np.stack([_random_spd(3, rng) for _ in range(2)])
-    got = _estimate_log_gaussian_prob(X, means, _compute_precision_cholesky(covs))
+    got = estimate_log_gaussian_prob(X, means, compute_precision_cholesky(covs))
     want = np.column_stack(
         [multivariate_normal(m, c).logpdf(X) for m, c in zip(means, covs, strict=True)]
     )
@@ -42,7 +42,7 @@ def test_log_gaussian_prob_matches_scipy():
 
 @pytest.mark.parametrize("budget", [10**9, 0])  # stored row features, and the chunked path
 def test_feature_log_prob_matches_the_exact_form(monkeypatch, budget):
-    """The expanded quadratic form of ``_Data.log_prob_t`` against the Cholesky form, including a
+    """The expanded quadratic form of ``Data.log_prob_t`` against the Cholesky form, including a
     near-degenerate component (variance at the reg_covar floor) as do-interventions produce."""
     monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_BUDGET", budget)
     monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_CHUNK", 7)
@@ -51,9 +51,9 @@ def test_feature_log_prob_matches_the_exact_form(monkeypatch, budget):
     X -= X.mean(axis=0)
     means = np.vstack([rng.standard_normal((2, 3)), [[2.0, 0.0, -1.0]]])
     covs = np.stack([_random_spd(3, rng), _random_spd(3, rng), np.diag([1e-6, 1.0, 2.0])])
-    U = _compute_precision_cholesky(covs)
-    got = _Data(X).log_prob_t(means, U)
-    want = _estimate_log_gaussian_prob(X, means, U).T
+    U = compute_precision_cholesky(covs)
+    got = Data(X).log_prob_t(means, U)
+    want = estimate_log_gaussian_prob(X, means, U).T
     # cancellation in x'Px - 2 mu'Px + mu'P mu is about eps * ||P|| * ||x||^2 = 2e-16 * 1e6 * 1e2;
     # atol 1e-6 leaves a 50x margin, far below EM's tolerances (1e-3 .. 1e-6 per row)
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-6)
@@ -62,7 +62,7 @@ def test_feature_log_prob_matches_the_exact_form(monkeypatch, budget):
 def test_precision_cholesky_inverts_covariance():
     rng = np.random.default_rng(2)
     covs = np.stack([_random_spd(4, rng) for _ in range(3)])
-    U = _compute_precision_cholesky(covs)
+    U = compute_precision_cholesky(covs)
     np.testing.assert_allclose(U @ U.transpose(0, 2, 1), np.linalg.inv(covs), rtol=1e-9)
     np.testing.assert_array_equal(np.tril(U[0], -1), 0.0)  # upper triangular
 
@@ -70,7 +70,7 @@ def test_precision_cholesky_inverts_covariance():
 def test_precision_cholesky_failure_advises_reg_covar():
     bad = np.array([[[1.0, 2.0], [2.0, 1.0]]])
     with pytest.raises(ValueError, match="increase reg_covar"):
-        _compute_precision_cholesky(bad)
+        compute_precision_cholesky(bad)
 
 
 @pytest.mark.parametrize("budget", [10**9, 0])  # stored row features, and the chunked path
@@ -80,7 +80,7 @@ def test_m_step_matches_weighted_numpy(monkeypatch, budget):
     rng = np.random.default_rng(3)
     X = rng.standard_normal((40, 3))
     resp = rng.dirichlet(np.ones(2), size=40)
-    nk, means, covs = _estimate_gaussian_parameters(_Data(X), resp, 0.1)
+    nk, means, covs = estimate_gaussian_parameters(Data(X), resp, 0.1)
     for c in range(2):
         w = resp[:, c]
         np.testing.assert_allclose(nk[c], w.sum())
@@ -95,7 +95,7 @@ def _fit_from_sklearn_start(gm: GaussianMixture) -> GaussianMixtureFit:
         gm.weights_,
         gm.means_,
         covs,
-        _compute_precision_cholesky(covs),
+        compute_precision_cholesky(covs),
         np.nan,
         0,
         0,

@@ -10,10 +10,11 @@ import pytest
 from causalmix.mixture import _chunked as chunked
 from causalmix.mixture import component_statistics, fit_mixture, large, select_n_components
 from causalmix.mixture._gaussian import (
-    _Data,
-    _params_from_resp,
-    _run_em,
-    _second_moments,
+    Data,
+    Params,
+    params_from_resp,
+    run_em,
+    second_moments,
 )
 from causalmix.mixture.split import split_many
 from tests.mixture.conftest import blobs
@@ -31,7 +32,7 @@ def test_second_moments_match_einsum():
     resp_t = rng.dirichlet(np.ones(3), size=300).T
     want = np.einsum("kn,ni,nj->kij", resp_t, X, X)
     # a sum of 300 products of O(1) terms: rounding about 300 eps, tolerance 1e-10 leaves 1e3
-    np.testing.assert_allclose(_second_moments(X, resp_t), want, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(second_moments(X, resp_t), want, rtol=0, atol=1e-10)
 
 
 def test_cholesky_form_em_equals_feature_form(monkeypatch):
@@ -42,13 +43,13 @@ def test_cholesky_form_em_equals_feature_form(monkeypatch):
     labels = np.argmin(((X[:, None, :2] - np.array([[0, 0], [5, 0], [0, 5]])) ** 2).sum(2), 1)
     resp = np.eye(3)[labels]
     settings = {"tol": 1e-8, "reg_covar": 1e-6, "max_iter": 200}
-    stored = _Data(X)
+    stored = Data(X)
     assert stored.features_t is not None
-    with_features = _run_em(stored, _params_from_resp(stored, resp, 1e-6), **settings)
+    with_features = run_em(stored, params_from_resp(stored, resp, 1e-6), **settings)
     monkeypatch.setattr("causalmix.mixture._gaussian._MOMENT_BUDGET", 0)
-    bare = _Data(X)
+    bare = Data(X)
     assert bare.features_t is None
-    cholesky = _run_em(bare, _params_from_resp(bare, resp, 1e-6), **settings)
+    cholesky = run_em(bare, params_from_resp(bare, resp, 1e-6), **settings)
     assert cholesky.n_iter == with_features.n_iter
     # both forms round differently (expanded vs whitened quadratic form, about eps * ||x||^2
     # ||P|| ~ 1e-13 per row); after convergence the parameters agree far below EM's tolerance
@@ -63,7 +64,7 @@ def test_chunked_em_equals_in_memory_em(chunk_size):
     start = fit_mixture(X, 3, max_iter=2, random_state=0)
     center = X.mean(axis=0)
     mapper = chunked.map_in_memory(chunked.array_blocks(X, chunk_size))
-    params = chunked._Params(
+    params = Params(
         np.array(start.weights),
         start.means - center,
         np.array(start.covariances),
@@ -71,7 +72,7 @@ def test_chunked_em_equals_in_memory_em(chunk_size):
     )
     settings = {"tol": 1e-6, "reg_covar": start.reg_covar, "max_iter": 50}
     got = chunked.run_em(mapper, center, params, **settings)
-    want = _run_em(X - center, params, **settings)
+    want = run_em(X - center, params, **settings)
     assert got.n_iter == want.n_iter
     # the same iteration, summed in a different order (blocks; one GEMM): rounding only
     np.testing.assert_allclose(got.log_likelihood, want.log_likelihood, rtol=1e-12)
@@ -135,8 +136,8 @@ def test_selection_on_a_sample_refines_on_all_rows():
 def test_split_many_makes_several_splits_at_once():
     X = _mixture_data(300, 6)
     X = X - X.mean(axis=0)
-    data = _Data(X)
-    one = _run_em(data, _params_from_resp(data, np.ones((X.shape[0], 1)), 1e-6), tol=1e-6,
+    data = Data(X)
+    one = run_em(data, params_from_resp(data, np.ones((X.shape[0], 1)), 1e-6), tol=1e-6,
                   reg_covar=1e-6, max_iter=100)  # fmt: skip
     grown = split_many(data, one, threshold=50.0, tol=1e-6, reg_covar=1e-6, max_iter=200,
                        rng=np.random.default_rng(0))  # fmt: skip

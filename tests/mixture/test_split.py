@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix.mixture._gaussian import _params_from_resp, _run_em
+from causalmix.mixture._gaussian import params_from_resp, run_em
 from causalmix.mixture.split import _directions, _fit_two_gaussians_1d, _posterior_1d, grow
 from tests.mixture.conftest import blobs
 
@@ -37,8 +37,8 @@ def test_grow_reaches_the_two_component_optimum():
     rng = np.random.default_rng(2)
     X, _ = blobs(400, [(0.0, 0.0), (0.0, 0.0)], [1.0, 0.2], rng)  # same centre, two scales
     X = X - X.mean(0)
-    one = _run_em(
-        X, _params_from_resp(X, np.ones((800, 1)), 1e-6), tol=1e-6, reg_covar=1e-6, max_iter=50
+    one = run_em(
+        X, params_from_resp(X, np.ones((800, 1)), 1e-6), tol=1e-6, reg_covar=1e-6, max_iter=50
     )
     two = grow(X, one, tol=1e-6, reg_covar=1e-6, max_iter=500, rng=np.random.default_rng(0))
     assert two.params.weights.shape == (2,)

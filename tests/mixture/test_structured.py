@@ -8,7 +8,7 @@ from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from causalmix.mixture import select_n_components, structured
-from causalmix.mixture._gaussian import _Data
+from causalmix.mixture._gaussian import Data
 from causalmix.simulate import paper_interventions, random_sem, sample_mixture
 
 
@@ -77,7 +77,7 @@ def test_objective_gradient_matches_finite_differences():
     params = _random_params(rng)
     X = rng.normal(size=(400, 5)) * 2.0 + 0.5
     resp_t = rng.dirichlet(np.ones(3), size=400).T.copy()
-    stats = structured._stats(_Data(X), resp_t)
+    stats = structured._stats(Data(X), resp_t)
     params = structured._closed_form(params, stats, 1e-6)
     x0 = structured._pack(params)
     _, grad = structured._objective(x0, params, stats)
@@ -99,7 +99,7 @@ def test_objective_gradient_matches_finite_differences():
 
 def test_true_parameters_convert_exactly_and_gem_never_decreases():
     Z, w, mu, cov, base = _standardised(_weak_sample(n=2**13))
-    data = _Data(Z)
+    data = Data(Z)
     start, residual = structured.from_gaussians(w, mu, cov, base)
     assert residual < 1e-20
     log_prob = np.array(
@@ -191,7 +191,7 @@ def test_grow_and_prune_candidates():
         assert structured._natural(g) is not None
     # a fit with a duplicated component: pruning one copy loses (almost) nothing
     Z, w, mu, cov, base = _standardised(_weak_sample(n=2**13))
-    data = _Data(Z)
+    data = Data(Z)
     start, _ = structured.from_gaussians(w, mu, cov, base)
     settings = {"tol": 1e-6, "reg_covar": 1e-6, "max_iter": 200}
     fit = structured.run_gem(data, start, **settings)
@@ -229,7 +229,7 @@ def test_precision_cap_is_enforced():
     # with reg_covar = 0.25 the cap on every diagonal precision entry is 2 / 0.25 = 8 (scaled
     # frame); the weak data's true precisions exceed it, so the fit must sit on the bound
     Z, w, mu, cov, base = _standardised(_weak_sample(n=2**12))
-    data = _Data(Z)
+    data = Data(Z)
     start, _ = structured.from_gaussians(w, mu, cov, base)
     assert np.diagonal(structured._natural(start).precision, axis1=1, axis2=2).max() > 8.0
     stats = structured._stats(data, structured._e_step_t(data, start)[1])

@@ -10,7 +10,7 @@ per-component statistics (effective sizes and intercept-augmented Grams, as
 
 The E-step is the Cholesky (whitened) form, ``||(x - mu_c) U_c||²`` for all components in one
 ``(rows, p) @ (p, K p)`` product, ``N p² K`` multiply-adds per pass and no per-row feature
-vector; the M-step's second moments are :func:`~causalmix.mixture._gaussian._second_moments`
+vector; the M-step's second moments are :func:`~causalmix.mixture._gaussian.second_moments`
 (one GEMM per block against the rows scaled by every component's responsibilities). Both are
 exact for any data (no expanded quadratic form).
 
@@ -28,16 +28,18 @@ from typing import NamedTuple
 import numpy as np
 
 from causalmix.mixture._gaussian import (
-    _EPS,
-    _compute_precision_cholesky,
-    _EMResult,
-    _Params,
-    _second_moments,
+    EPS,
+    LOG_2PI,
+    EMResult,
+    Params,
+    compute_precision_cholesky,
+    finite_ll,
+    normalise_t,
+    second_moments,
 )
 
 __all__: list[str] = []
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
 DEFAULT_CHUNK = 16384  # rows per block of the in-memory chunked path
 
 
@@ -69,7 +71,7 @@ def sum_parts(parts: Iterable[tuple]) -> tuple:
     return tuple(total)
 
 
-def log_resp_block(block: np.ndarray, center: np.ndarray, params: _Params) -> np.ndarray:
+def log_resp_block(block: np.ndarray, center: np.ndarray, params: Params) -> np.ndarray:
     """``log pi_c + log N(x; mu_c, Sigma_c)`` of one block, shape (K, rows), Cholesky form."""
     k, p = params.means.shape
     U = params.precisions_cholesky
@@ -80,30 +82,20 @@ def log_resp_block(block: np.ndarray, center: np.ndarray, params: _Params) -> np
     sq = y.reshape(-1, k, p).sum(axis=2).T
     log_det = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
     sq *= -0.5
-    sq += (log_det - 0.5 * p * _LOG_2PI + np.log(params.weights))[:, None]
+    sq += (log_det - 0.5 * p * LOG_2PI + np.log(params.weights))[:, None]
     return sq
 
 
-def _normalise(weighted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(log p(x) per row, responsibilities (K, rows)); ``weighted`` is overwritten."""
-    top = weighted.max(axis=0)
-    weighted -= top
-    np.exp(weighted, out=weighted)
-    total = weighted.sum(axis=0)
-    weighted /= total
-    return np.log(total) + top, weighted
-
-
-def em_block(block: np.ndarray, center: np.ndarray, params: _Params) -> tuple:
+def em_block(block: np.ndarray, center: np.ndarray, params: Params) -> tuple:
     """One block's contribution to an EM pass: (loglik, rows, n_c, first, second moments)."""
     block = np.asarray(block, dtype=np.float64)
-    log_norm, resp = _normalise(log_resp_block(block, center, params))
+    log_norm, resp = normalise_t(log_resp_block(block, center, params))
     Xc = block - center
-    return log_norm.sum(), block.shape[0], resp.sum(axis=1), resp @ Xc, _second_moments(Xc, resp)
+    return log_norm.sum(), block.shape[0], resp.sum(axis=1), resp @ Xc, second_moments(Xc, resp)
 
 
 def summary_block(
-    block: np.ndarray, center: np.ndarray, params: _Params, labels: np.ndarray | None = None
+    block: np.ndarray, center: np.ndarray, params: Params, labels: np.ndarray | None = None
 ) -> tuple:
     """One block's final statistics: (n_c, Grams about ``center`` (K, p+1, p+1), sum r x).
 
@@ -114,15 +106,15 @@ def summary_block(
     weighted = log_resp_block(block, center, params)
     if labels is not None:
         np.argmax(weighted, axis=0, out=labels)
-    _, resp = _normalise(weighted)
+    _, resp = normalise_t(weighted)
     p = params.means.shape[1]
     xt = np.empty((block.shape[0], p + 1))
     xt[:, :p] = block - center
     xt[:, p] = 1.0
-    return resp.sum(axis=1), _second_moments(xt, resp), resp @ block
+    return resp.sum(axis=1), second_moments(xt, resp), resp @ block
 
 
-def labels_block(block: np.ndarray, center: np.ndarray, params: _Params) -> np.ndarray:
+def labels_block(block: np.ndarray, center: np.ndarray, params: Params) -> np.ndarray:
     """Most probable component of every row of one block."""
     return np.argmax(log_resp_block(np.asarray(block, dtype=np.float64), center, params), axis=0)
 
@@ -145,18 +137,18 @@ def map_in_memory(blocks: Sequence[np.ndarray]) -> Mapper:
     return mapper
 
 
-def params_from_sums(sums: EMSums, reg_covar: float) -> _Params:
+def params_from_sums(sums: EMSums, reg_covar: float) -> Params:
     """M-step from one pass's sums (scikit-learn's: ``n_c + 10 eps``, ``reg_covar`` on the diagonal)."""
-    nk = sums.nk + _EPS
+    nk = sums.nk + EPS
     means = sums.first / nk[:, None]
     covariances = sums.second / nk[:, None, None] - means[:, :, None] * means[:, None, :]
     covariances = 0.5 * (covariances + covariances.transpose(0, 2, 1))
     p = means.shape[1]
     covariances.reshape(-1, p * p)[:, :: p + 1] += reg_covar
-    return _Params(nk / nk.sum(), means, covariances, _compute_precision_cholesky(covariances))
+    return Params(nk / nk.sum(), means, covariances, compute_precision_cholesky(covariances))
 
 
-def em_sums(mapper: Mapper, center: np.ndarray, params: _Params) -> EMSums:
+def em_sums(mapper: Mapper, center: np.ndarray, params: Params) -> EMSums:
     """One E-step over every block, returning the sums of :class:`EMSums`."""
     ll, n, nk, first, second = mapper(em_block, (center, params))
     return EMSums(float(ll), int(n), nk, first, second)
@@ -165,15 +157,15 @@ def em_sums(mapper: Mapper, center: np.ndarray, params: _Params) -> EMSums:
 def run_em(
     mapper: Mapper,
     center: np.ndarray,
-    params: _Params,
+    params: Params,
     *,
     tol: float,
     reg_covar: float,
     max_iter: int,
-) -> _EMResult:
+) -> EMResult:
     """EM over blocks from ``params`` (means relative to ``center``), scikit-learn's stopping rule.
 
-    The iterates are those of :func:`causalmix.mixture._gaussian._run_em` on the same rows up to
+    The iterates are those of :func:`causalmix.mixture._gaussian.run_em` on the same rows up to
     rounding: iteration ``n`` evaluates ``l(theta_{n-1})`` and computes ``theta_n`` in one pass,
     and a last pass gives ``l`` of the returned parameters.
     """
@@ -190,17 +182,11 @@ def run_em(
             break
         previous = ll
     final = em_sums(mapper, center, params)
-    return _EMResult(params, _mean_ll(final), len(history), converged, np.asarray(history))
+    return EMResult(params, _mean_ll(final), len(history), converged, np.asarray(history))
 
 
 def _mean_ll(sums: EMSums) -> float:
-    ll = sums.loglik / sums.n_rows
-    if not np.isfinite(ll):
-        raise ValueError(
-            "the mixture log-likelihood is not finite (a component collapsed onto a point); "
-            "increase reg_covar or use fewer components"
-        )
-    return float(ll)
+    return finite_ll(float(sums.loglik / sums.n_rows))
 
 
 def column_mean(mapper: Mapper) -> tuple[int, np.ndarray]:

@@ -6,7 +6,7 @@ the mean log-likelihood below ``tol``. Data are centred by the caller; means liv
 Public entry points are in :mod:`causalmix.mixture.em`.
 
 Inside EM both steps are one matrix product with the same per-row features
-``f(x) = (x_i x_j for i <= j, x, 1)`` (:class:`_Data`, component-major layout ``(K, N)``):
+``f(x) = (x_i x_j for i <= j, x, 1)`` (:class:`Data`, component-major layout ``(K, N)``):
 the E-step's ``log N(x; mu, Sigma) = cᵀ f(x)`` for a coefficient vector ``c`` of the precision,
 and the M-step's weighted sums ``sum_n r_nc f(x_n)`` hold ``n_c``, ``sum r x`` and
 ``sum r x xᵀ`` at once. On centred data with ``reg_covar`` on the diagonal the expanded quadratic
@@ -22,10 +22,37 @@ from typing import NamedTuple
 import numpy as np
 from scipy.linalg import lapack
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
-_EPS = 10.0 * np.finfo(np.float64).eps  # scikit-learn's floor on n_c
+__all__ = [
+    "EM_ROUND_HOOK",
+    "EPS",
+    "LOG_2PI",
+    "Data",
+    "EMResult",
+    "Params",
+    "as_data",
+    "check_ll",
+    "cholesky_log_prob_t",
+    "compute_precision_cholesky",
+    "e_step",
+    "e_step_t",
+    "estimate_gaussian_parameters",
+    "estimate_log_gaussian_prob",
+    "finite_ll",
+    "logsumexp_t",
+    "m_step_t",
+    "normalise_log",
+    "normalise_t",
+    "params_from_resp",
+    "params_from_resp_t",
+    "run_em",
+    "second_moments",
+    "weighted_log_prob_t",
+]
+
+LOG_2PI = float(np.log(2.0 * np.pi))
+EPS = 10.0 * np.finfo(np.float64).eps  # scikit-learn's floor on n_c
 _MOMENT_BUDGET = 2**23  # floats (64 MB) of stored row features; above it the Cholesky form
-_STACK_FLOATS = 2**21  # floats (16 MB) of scaled rows per block of _second_moments
+_STACK_FLOATS = 2**21  # floats (16 MB) of scaled rows per block of second_moments
 _MOMENT_CHUNK = (
     32768  # rows per block of the Cholesky-form E-step (bounds its (rows, p) temporaries)
 )
@@ -36,7 +63,7 @@ _MOMENT_CHUNK = (
 EM_ROUND_HOOK: ContextVar[Callable[[], None] | None] = ContextVar("em_round_hook", default=None)
 
 
-class _Params(NamedTuple):
+class Params(NamedTuple):
     """Parameters during EM; means are relative to the centring vector of the data."""
 
     weights: np.ndarray  # (K,)
@@ -45,27 +72,27 @@ class _Params(NamedTuple):
     precisions_cholesky: np.ndarray  # (K, p, p), upper triangular U with U Uᵀ = Sigma⁻¹
 
 
-class _EMResult(NamedTuple):
-    params: _Params
+class EMResult(NamedTuple):
+    params: Params
     log_likelihood: float
     n_iter: int
     converged: bool
     history: np.ndarray
 
 
-def _normalise_log(weighted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def normalise_log(weighted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise log-sum-exp of ``log pi_c + log N_c(x)``; returns (log p(x), log responsibilities)."""
-    log_norm = _logsumexp_t(weighted.T)
+    log_norm = logsumexp_t(weighted.T)
     return log_norm, weighted - log_norm[:, None]
 
 
-def _logsumexp_t(weighted_t: np.ndarray) -> np.ndarray:
+def logsumexp_t(weighted_t: np.ndarray) -> np.ndarray:
     """Column-wise log-sum-exp of (K, N), not modifying the input."""
     top = weighted_t.max(axis=0)
     return np.log(np.exp(weighted_t - top).sum(axis=0)) + top
 
 
-def _normalise_t(weighted_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def normalise_t(weighted_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column-wise log-sum-exp of ``weighted_t`` (K, N), overwritten; returns (log p(x), resp).
 
     Component-major: every reduction runs over the short first axis as element-wise operations
@@ -79,20 +106,20 @@ def _normalise_t(weighted_t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.log(total) + top, weighted_t
 
 
-def _estimate_log_gaussian_prob(
+def estimate_log_gaussian_prob(
     X: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray
 ) -> np.ndarray:
     """``log N(x_i; mu_c, Sigma_c)``, shape (N, K) (a transposed view of a (K, N) array).
 
     With ``U_c`` the upper Cholesky factor of the precision, ``(x - mu)ᵀ Sigma⁻¹ (x - mu) =
     ||(x - mu) U_c||²`` and ``log det Sigma_c⁻¹ = 2 sum log diag U_c``
-    (:func:`_cholesky_log_prob_t`). This form is exact for any data (no cancellation); EM on
-    centred data uses the cheaper :meth:`_Data.log_prob_t`.
+    (:func:`cholesky_log_prob_t`). This form is exact for any data (no cancellation); EM on
+    centred data uses the cheaper :meth:`Data.log_prob_t`.
     """
-    return _cholesky_log_prob_t(X, means, precisions_cholesky).T
+    return cholesky_log_prob_t(X, means, precisions_cholesky).T
 
 
-def _cholesky_log_prob_t(X: np.ndarray, means: np.ndarray, U: np.ndarray) -> np.ndarray:
+def cholesky_log_prob_t(X: np.ndarray, means: np.ndarray, U: np.ndarray) -> np.ndarray:
     """``log N(x_n; mu_c, Sigma_c)``, (K, N), from ``||x U_c - mu_c U_c||²``.
 
     All components in one ``(rows, p) @ (p, K p)`` product per block of rows (column block c is
@@ -112,15 +139,15 @@ def _cholesky_log_prob_t(X: np.ndarray, means: np.ndarray, U: np.ndarray) -> np.
         out[:, start : start + step] = y.reshape(-1, k, p).sum(axis=2).T
     log_det = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
     out *= -0.5
-    out += (log_det - 0.5 * p * _LOG_2PI)[:, None]
+    out += (log_det - 0.5 * p * LOG_2PI)[:, None]
     return out
 
 
-class _Data:
+class Data:
     """Centred data and its row features ``f(x) = (x_i x_j for i <= j, x, 1)``, for fast EM.
 
-    Build it once per data matrix and pass it to :func:`_run_em`, :func:`_e_step` and
-    :func:`_params_from_resp` wherever the same rows are fitted repeatedly (model selection fits
+    Build it once per data matrix and pass it to :func:`run_em`, :func:`e_step` and
+    :func:`params_from_resp` wherever the same rows are fitted repeatedly (model selection fits
     many k on the same rows). The features are stored as a ``(T, N)`` array when they fit in
     ``_MOMENT_BUDGET`` floats; otherwise both steps use the Cholesky / ``syrk`` forms (module
     docstring) and no features are formed.
@@ -152,11 +179,11 @@ class _Data:
         """
         U = precisions_cholesky
         if self.features_t is None:
-            return _cholesky_log_prob_t(self.X, means, U)
+            return cholesky_log_prob_t(self.X, means, U)
         log_det = np.log(np.diagonal(U, axis1=1, axis2=2)).sum(axis=1)
         precision = U @ U.transpose(0, 2, 1)
         h = np.einsum("kij,kj->ki", precision, means)
-        const = log_det - 0.5 * (np.einsum("ki,ki->k", h, means) + self.p * _LOG_2PI)
+        const = log_det - 0.5 * (np.einsum("ki,ki->k", h, means) + self.p * LOG_2PI)
         return self.log_prob_natural_t(precision, h, const)
 
     def _row_blocks(self):
@@ -187,13 +214,13 @@ class _Data:
         p = self.p
         if self.features_t is None:
             nk, first, second = self._raw_moments(resp_t)
-            return nk + _EPS, first, second
+            return nk + EPS, first, second
         sums = self.weighted_sums(resp_t)
         t = self.iu.size
         second = np.empty((resp_t.shape[0], p, p))
         second[:, self.iu, self.ju] = sums[:, :t]
         second[:, self.ju, self.iu] = sums[:, :t]
-        return sums[:, -1] + _EPS, sums[:, t : t + p], second
+        return sums[:, -1] + EPS, sums[:, t : t + p], second
 
     def weighted_sums(self, resp_t: np.ndarray) -> np.ndarray:
         """``sum_n r_cn f(x_n)``, shape (K, T), from responsibilities (K, N)."""
@@ -204,10 +231,10 @@ class _Data:
 
     def _raw_moments(self, resp_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(n_c, sum r x, sum r x xᵀ)`` without features: one ``syrk`` per component."""
-        return resp_t.sum(axis=1), resp_t @ self.X, _second_moments(self.X, resp_t)
+        return resp_t.sum(axis=1), resp_t @ self.X, second_moments(self.X, resp_t)
 
 
-def _second_moments(X: np.ndarray, resp_t: np.ndarray) -> np.ndarray:
+def second_moments(X: np.ndarray, resp_t: np.ndarray) -> np.ndarray:
     """``sum_n r_cn x_n x_nᵀ`` for every component, shape (K, p, p), without row features.
 
     Per block of rows one ``(p, rows) @ (rows, K p)`` product against the rows scaled by every
@@ -228,12 +255,12 @@ def _second_moments(X: np.ndarray, resp_t: np.ndarray) -> np.ndarray:
     return 0.5 * (second + second.transpose(0, 2, 1))
 
 
-def _as_data(X: np.ndarray | _Data) -> _Data:
-    return X if isinstance(X, _Data) else _Data(X)
+def as_data(X: np.ndarray | Data) -> Data:
+    return X if isinstance(X, Data) else Data(X)
 
 
-def _estimate_gaussian_parameters(
-    X: np.ndarray | _Data, resp: np.ndarray, reg_covar: float
+def estimate_gaussian_parameters(
+    X: np.ndarray | Data, resp: np.ndarray, reg_covar: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """M-step: (unnormalised weights ``n_c``, means, covariances) from responsibilities (N, K).
 
@@ -241,13 +268,13 @@ def _estimate_gaussian_parameters(
     rounding error of this form is about ``eps |mu_c|²``, far below ``reg_covar`` once the data
     are centred (the mixture means are then of the order of the data's spread).
     """
-    return _m_step_t(_as_data(X), np.ascontiguousarray(resp.T), reg_covar)
+    return m_step_t(as_data(X), np.ascontiguousarray(resp.T), reg_covar)
 
 
-def _m_step_t(
-    data: _Data, resp_t: np.ndarray, reg_covar: float
+def m_step_t(
+    data: Data, resp_t: np.ndarray, reg_covar: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`_estimate_gaussian_parameters` from component-major responsibilities (K, N)."""
+    """:func:`estimate_gaussian_parameters` from component-major responsibilities (K, N)."""
     nk, first, covariances = data.moments(resp_t)
     p = data.p
     means = first / nk[:, None]
@@ -257,7 +284,7 @@ def _m_step_t(
     return nk, means, covariances
 
 
-def _compute_precision_cholesky(covariances: np.ndarray) -> np.ndarray:
+def compute_precision_cholesky(covariances: np.ndarray) -> np.ndarray:
     """Upper Cholesky factors of the precisions.
 
     Raises
@@ -280,31 +307,42 @@ def _compute_precision_cholesky(covariances: np.ndarray) -> np.ndarray:
     return out
 
 
-def _params_from_resp(X: np.ndarray | _Data, resp: np.ndarray, reg_covar: float) -> _Params:
+def params_from_resp(X: np.ndarray | Data, resp: np.ndarray, reg_covar: float) -> Params:
     """Parameters from responsibilities of shape (N, K)."""
-    return _params_from_resp_t(_as_data(X), np.ascontiguousarray(resp.T), reg_covar)
+    return params_from_resp_t(as_data(X), np.ascontiguousarray(resp.T), reg_covar)
 
 
-def _params_from_resp_t(data: _Data, resp_t: np.ndarray, reg_covar: float) -> _Params:
-    nk, means, covariances = _m_step_t(data, resp_t, reg_covar)
-    return _Params(nk / nk.sum(), means, covariances, _compute_precision_cholesky(covariances))
+def params_from_resp_t(data: Data, resp_t: np.ndarray, reg_covar: float) -> Params:
+    nk, means, covariances = m_step_t(data, resp_t, reg_covar)
+    return Params(nk / nk.sum(), means, covariances, compute_precision_cholesky(covariances))
 
 
-def _weighted_log_prob_t(data: _Data, params: _Params) -> np.ndarray:
+def weighted_log_prob_t(data: Data, params: Params) -> np.ndarray:
     """``log pi_c + log N(x_n; mu_c, Sigma_c)``, component-major (K, N)."""
     weighted = data.log_prob_t(params.means, params.precisions_cholesky)
     weighted += np.log(params.weights)[:, None]
     return weighted
 
 
-def _e_step_t(data: _Data, params: _Params) -> tuple[float, np.ndarray, np.ndarray]:
+def e_step_t(data: Data, params: Params) -> tuple[float, np.ndarray, np.ndarray]:
     """Mean log-likelihood, ``log p(x_n)`` (N,) and responsibilities, component-major (K, N)."""
-    log_norm, resp_t = _normalise_t(_weighted_log_prob_t(data, params))
-    return _check_ll(log_norm), log_norm, resp_t
+    log_norm, resp_t = normalise_t(weighted_log_prob_t(data, params))
+    return check_ll(log_norm), log_norm, resp_t
 
 
-def _check_ll(log_norm: np.ndarray) -> float:
-    ll = float(log_norm.mean())
+def check_ll(log_norm: np.ndarray) -> float:
+    """Mean of the rows' ``log p(x_n)``, checked by :func:`finite_ll`."""
+    return finite_ll(float(log_norm.mean()))
+
+
+def finite_ll(ll: float) -> float:
+    """``ll`` if finite.
+
+    Raises
+    ------
+    ValueError
+        If it is not (a collapsed component), with advice.
+    """
     if not np.isfinite(ll):
         raise ValueError(
             "the mixture log-likelihood is not finite (a component collapsed onto a point); "
@@ -313,25 +351,25 @@ def _check_ll(log_norm: np.ndarray) -> float:
     return ll
 
 
-def _e_step(X: np.ndarray | _Data, params: _Params) -> tuple[float, np.ndarray]:
+def e_step(X: np.ndarray | Data, params: Params) -> tuple[float, np.ndarray]:
     """Mean log-likelihood and log-responsibilities, shape (N, K)."""
-    weighted = _weighted_log_prob_t(_as_data(X), params)
-    log_norm = _logsumexp_t(weighted)
-    ll = _check_ll(log_norm)
+    weighted = weighted_log_prob_t(as_data(X), params)
+    log_norm = logsumexp_t(weighted)
+    ll = check_ll(log_norm)
     weighted -= log_norm
     return ll, weighted.T
 
 
-def _run_em(
-    X: np.ndarray | _Data, params: _Params, *, tol: float, reg_covar: float, max_iter: int
-) -> _EMResult:
+def run_em(
+    X: np.ndarray | Data, params: Params, *, tol: float, reg_covar: float, max_iter: int
+) -> EMResult:
     """EM iterations from ``params`` on centred data, scikit-learn's convergence rule.
 
     Iteration ``n`` evaluates ``l(theta_{n-1})`` in the E-step and computes ``theta_n``; it stops
     when ``|l(theta_{n-1}) - l(theta_{n-2})| < tol``. A final E-step gives ``l`` of the returned
-    ``theta``. Pass a :class:`_Data` to reuse the row features across calls.
+    ``theta``. Pass a :class:`Data` to reuse the row features across calls.
     """
-    data = _as_data(X)
+    data = as_data(X)
     history = []
     previous = -np.inf
     converged = False
@@ -339,12 +377,12 @@ def _run_em(
     for _ in range(max_iter):
         if hook is not None:
             hook()
-        ll, _, resp_t = _e_step_t(data, params)
-        params = _params_from_resp_t(data, resp_t, reg_covar)
+        ll, _, resp_t = e_step_t(data, params)
+        params = params_from_resp_t(data, resp_t, reg_covar)
         history.append(ll)
         if abs(ll - previous) < tol:
             converged = True
             break
         previous = ll
-    final_ll, _, _ = _e_step_t(data, params)
-    return _EMResult(params, final_ll, len(history), converged, np.asarray(history))
+    final_ll, _, _ = e_step_t(data, params)
+    return EMResult(params, final_ll, len(history), converged, np.asarray(history))

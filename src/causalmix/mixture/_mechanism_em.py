@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from causalmix.mixture._gaussian import _logsumexp_t as logsumexp_t
+from causalmix.mixture._gaussian import logsumexp_t
 
 __all__ = [
     "LOG_2PI",

@@ -44,13 +44,13 @@ from causalmix._validation import (
     check_real,
 )
 from causalmix.mixture._gaussian import (
-    _compute_precision_cholesky,
-    _EMResult,
-    _estimate_gaussian_parameters,
-    _estimate_log_gaussian_prob,
-    _normalise_log,
-    _Params,
-    _run_em,
+    EMResult,
+    Params,
+    compute_precision_cholesky,
+    estimate_gaussian_parameters,
+    estimate_log_gaussian_prob,
+    normalise_log,
+    run_em,
 )
 
 __all__ = ["GaussianMixtureFit", "fit_mixture"]
@@ -129,9 +129,9 @@ class GaussianMixtureFit:
         return X
 
     def _log_resp(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        weighted = _estimate_log_gaussian_prob(X, self.means, self.precisions_cholesky)
+        weighted = estimate_log_gaussian_prob(X, self.means, self.precisions_cholesky)
         weighted += np.log(self.weights)
-        return _normalise_log(weighted)
+        return normalise_log(weighted)
 
     def score_samples(self, X: object) -> np.ndarray:
         """Log-density ``log p(x_i)`` of each row, shape (N,)."""
@@ -229,10 +229,10 @@ def fit_mixture(
 
     center = X.mean(axis=0)
     Xc = X - center
-    best: _EMResult | None = None
+    best: EMResult | None = None
     for _ in range(n_init):
         start = _initial_params(Xc, n_components, init, center, reg_covar, rng)
-        result = _run_em(Xc, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
+        result = run_em(Xc, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
         if best is None or result.log_likelihood > best.log_likelihood:
             best = result
     if not best.converged and max_iter > 0:
@@ -298,20 +298,20 @@ def _initial_params(
     center: np.ndarray,
     reg_covar: float,
     rng: np.random.Generator,
-) -> _Params:
+) -> Params:
     """Starting parameters on centred data ``Xc = X - center``."""
     n = Xc.shape[0]
     if isinstance(init, GaussianMixtureFit):
         covs = np.array(init.covariances)
-        return _Params(
-            np.array(init.weights), init.means - center, covs, _compute_precision_cholesky(covs)
+        return Params(
+            np.array(init.weights), init.means - center, covs, compute_precision_cholesky(covs)
         )
     if isinstance(init, np.ndarray):
         pooled = np.cov(Xc, rowvar=False, bias=True).reshape(Xc.shape[1], Xc.shape[1])
         pooled = pooled + reg_covar * np.eye(Xc.shape[1])
         covs = np.repeat(pooled[None], n_components, axis=0)
         weights = np.full(n_components, 1.0 / n_components)
-        return _Params(weights, init - center, covs, _compute_precision_cholesky(covs))
+        return Params(weights, init - center, covs, compute_precision_cholesky(covs))
     seed = int(rng.integers(2**31 - 1))
     resp = np.zeros((n, n_components))
     if init == "kmeans":
@@ -323,12 +323,12 @@ def _initial_params(
         else:
             idx = np.random.default_rng(seed).choice(n, size=n_components, replace=False)
         resp[idx, np.arange(n_components)] = 1.0
-    nk, means, covs = _estimate_gaussian_parameters(Xc, resp, reg_covar)
-    return _Params(nk / n, means, covs, _compute_precision_cholesky(covs))
+    nk, means, covs = estimate_gaussian_parameters(Xc, resp, reg_covar)
+    return Params(nk / n, means, covs, compute_precision_cholesky(covs))
 
 
 def _to_fit(
-    result: _EMResult, center: np.ndarray, n_samples: int, reg_covar: float
+    result: EMResult, center: np.ndarray, n_samples: int, reg_covar: float
 ) -> GaussianMixtureFit:
     p = result.params
     return GaussianMixtureFit(

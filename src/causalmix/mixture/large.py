@@ -28,7 +28,7 @@ import numpy as np
 
 from causalmix._validation import check_positive_int
 from causalmix.mixture import _chunked, _dask
-from causalmix.mixture._gaussian import _Params
+from causalmix.mixture._gaussian import Params
 from causalmix.mixture.em import GaussianMixtureFit, _to_fit
 from causalmix.stats.suffstats import SufficientStatistics
 
@@ -117,7 +117,7 @@ def refine(
     """
     mapper = _mapper(X, chunk_size)
     n, center = _chunked.column_mean(mapper)
-    params = _Params(
+    params = Params(
         np.array(mixture.weights),
         mixture.means - center,
         np.array(mixture.covariances),
@@ -143,7 +143,7 @@ def summarise(
     """
     mapper = _mapper(X, chunk_size)
     _, center = _chunked.column_mean(mapper)
-    params = _Params(
+    params = Params(
         np.array(mixture.weights),
         mixture.means - center,
         np.array(mixture.covariances),

@@ -77,12 +77,12 @@ from causalmix._validation import (
 from causalmix.mixture import _dask, structured
 from causalmix.mixture._gaussian import (
     EM_ROUND_HOOK,
-    _Data,
-    _e_step,
-    _EMResult,
-    _params_from_resp,
-    _params_from_resp_t,
-    _run_em,
+    Data,
+    EMResult,
+    e_step,
+    params_from_resp,
+    params_from_resp_t,
+    run_em,
 )
 from causalmix.mixture.em import GaussianMixtureFit, _initial_params, _to_fit
 from causalmix.mixture.split import grow, split_many
@@ -384,7 +384,7 @@ def select_n_components(
         sweep_curve, n_sweep = curve, n
     else:
         base_criterion = "bic" if criterion == "sbic" else criterion
-        data = _Data(Xc)  # row features shared by every full-data fit
+        data = Data(Xc)  # row features shared by every full-data fit
         with _reporting(progress, max_components):
             fits, scores, sweep_scores, n_sweep = _grown_sweep(
                 data,
@@ -466,7 +466,7 @@ def _select_on_sample(
 
 def _paper_sweep(
     Xc: np.ndarray, max_components: int, rng: np.random.Generator, settings: dict
-) -> dict[int, _EMResult]:
+) -> dict[int, EMResult]:
     """Independent fits for k = 1..K_max from k-means starts sharing one seed (the reference's)."""
     seed = int(rng.integers(2**31 - 1))
     zero = np.zeros(Xc.shape[1])
@@ -476,12 +476,12 @@ def _paper_sweep(
         start = _initial_params(
             Xc, k, "kmeans", zero, settings["reg_covar"], np.random.default_rng(seed)
         )
-        fits[k] = _run_em(Xc, start, **settings)
+        fits[k] = run_em(Xc, start, **settings)
     return fits
 
 
 def _grown_sweep(
-    data: _Data,
+    data: Data,
     max_components: int,
     criterion: str,
     patience: int,
@@ -489,21 +489,21 @@ def _grown_sweep(
     rng: np.random.Generator,
     settings: dict,
     batch: bool = False,
-) -> tuple[dict[int, _EMResult], dict[int, float], dict[int, float], int]:
+) -> tuple[dict[int, EMResult], dict[int, float], dict[int, float], int]:
     """Subsample sweep, then full-data refits around its choice.
 
     Returns the full-data fits and their criterion, the sweep's criterion and its row count.
     """
     n = data.n
     subsample = sweep_size is not None and sweep_size < n
-    sweep_data = _Data(data.X[rng.choice(n, size=sweep_size, replace=False)]) if subsample else data
+    sweep_data = Data(data.X[rng.choice(n, size=sweep_size, replace=False)]) if subsample else data
     sweep_fits, sweep_scores = _grow_until_worse(
         sweep_data, max_components, criterion, patience, rng, settings, batch
     )
     if not subsample:
         return sweep_fits, sweep_scores, sweep_scores, n
     start_k = min(sweep_scores, key=sweep_scores.get)
-    fits: dict[int, _EMResult] = {}
+    fits: dict[int, EMResult] = {}
     scores: dict[int, float] = {}
     # downwards: warm refits of the subsample fits while the full-data criterion improves. With
     # batch splits (wide data) only the choice is refitted: a split that pays on the subsample
@@ -513,7 +513,7 @@ def _grown_sweep(
     lower = [start_k] if batch else [k for k in sweep_fits if k <= start_k]
     for k in sorted(lower, reverse=True):
         _at(k, f"(refit on all {n} rows)")
-        fits[k] = _run_em(data, sweep_fits[k].params, **settings)
+        fits[k] = run_em(data, sweep_fits[k].params, **settings)
         scores[k] = _criterion(data, fits[k], criterion)
         if previous is not None and scores[k] >= scores[previous]:
             break
@@ -534,8 +534,8 @@ def _grown_sweep(
 
 
 def _interventional_upward(
-    data: _Data, start: _EMResult, max_components: int, rng: np.random.Generator, settings: dict
-) -> tuple[int, dict[int, float], dict[int, float], _EMResult]:
+    data: Data, start: EMResult, max_components: int, rng: np.random.Generator, settings: dict
+) -> tuple[int, dict[int, float], dict[int, float], EMResult]:
     """Add components while the interventional mixture's BIC improves, from the BIC choice.
 
     The interventional fits run on the columns scaled to unit variance (the model is invariant
@@ -553,8 +553,8 @@ def _interventional_upward(
     scale[scale == 0] = 1.0
     Z = Xc / scale
     log_jac = float(np.log(scale).sum())
-    zdata = _Data(Z)
-    ranking = _Data(Z[rng.choice(n, size=min(n, _RANKING_ROWS), replace=False)])
+    zdata = Data(Z)
+    ranking = Data(Z[rng.choice(n, size=min(n, _RANKING_ROWS), replace=False)])
     gem = {
         # a change below one nat over all rows, or tol / 10 per row, ends an interventional fit;
         # the criterion compares differences of (p + 4) log(N) / 2 nats and more
@@ -613,26 +613,26 @@ def _interventional_upward(
         k,
         scores,
         lls,
-        _run_em(data, _params_from_resp_t(data, resp_t, settings["reg_covar"]), **settings),
+        run_em(data, params_from_resp_t(data, resp_t, settings["reg_covar"]), **settings),
     )
 
 
 def _grow_until_worse(
-    data: _Data,
+    data: Data,
     max_components: int,
     criterion: str,
     patience: int,
     rng: np.random.Generator,
     settings: dict,
     batch: bool = False,
-) -> tuple[dict[int, _EMResult], dict[int, float]]:
+) -> tuple[dict[int, EMResult], dict[int, float]]:
     """Grow fits from k = 1 until the criterion has not improved for ``patience`` steps.
 
     With ``batch``, every step first tries :func:`split.split_many` (all components whose 1-D
     split pays for a component at once) and keeps it when it improves the criterion and stays
     within ``max_components``; otherwise it grows by one. The fitted k then have gaps.
     """
-    fits: dict[int, _EMResult] = {}
+    fits: dict[int, EMResult] = {}
     scores: dict[int, float] = {}
     X = data.X
     n, p = X.shape
@@ -640,9 +640,9 @@ def _grow_until_worse(
     # bound of the full one (at p = 50 the axis gains of do-splits measured 0.1-0.6 of the
     # full gain, those of non-targets below 0.05 of the price); the criterion decides below
     threshold = 0.125 * (1 + p + p * (p + 1) // 2) * np.log(n)
-    start = _params_from_resp(data, np.ones((X.shape[0], 1)), settings["reg_covar"])
+    start = params_from_resp(data, np.ones((X.shape[0], 1)), settings["reg_covar"])
     _at(1, f"(sweep on {data.n} rows)")
-    current = _run_em(data, start, **settings)
+    current = run_em(data, start, **settings)
     k = 1
     while k <= max_components:
         fits[k] = current
@@ -668,14 +668,14 @@ def _grow_until_worse(
     return fits, scores
 
 
-def _criterion(X: np.ndarray | _Data, result: _EMResult, criterion: str) -> float:
-    n, p = (X.X if isinstance(X, _Data) else X).shape
+def _criterion(X: np.ndarray | Data, result: EMResult, criterion: str) -> float:
+    n, p = (X.X if isinstance(X, Data) else X).shape
     k = result.params.weights.shape[0]
     n_params = (k - 1) + k * p + k * p * (p + 1) // 2
     bic = -2.0 * n * result.log_likelihood + n_params * np.log(n)
     if criterion == "bic":
         return float(bic)
-    _, log_resp = _e_step(X, result.params)
+    _, log_resp = e_step(X, result.params)
     entropy = -np.sum(np.exp(log_resp) * log_resp)
     return float(bic + 2.0 * entropy)
 
@@ -687,7 +687,7 @@ def _by_k(max_components: int, values: dict[int, float]) -> np.ndarray:
     return out
 
 
-def _warn_unconverged(fits: dict[int, _EMResult]) -> None:
+def _warn_unconverged(fits: dict[int, EMResult]) -> None:
     bad = sorted(k for k, r in fits.items() if not r.converged)
     if bad:
         warnings.warn(

@@ -29,17 +29,17 @@ from typing import NamedTuple
 import numpy as np
 
 from causalmix.mixture._gaussian import (
-    _as_data,
-    _Data,
-    _e_step_t,
-    _EMResult,
-    _params_from_resp_t,
-    _run_em,
+    LOG_2PI,
+    Data,
+    EMResult,
+    as_data,
+    e_step_t,
+    params_from_resp_t,
+    run_em,
 )
 
 __all__: list[str] = []
 
-_LOG_2PI = float(np.log(2.0 * np.pi))
 _RANK_FLOATS = 2**21  # floats (16 MB) per temporary of the batched 1-D fits that rank splits
 
 
@@ -94,7 +94,7 @@ def _fit_two_gaussians_1d(
     sum_z, sum_z2 = zt @ w, (zt * zt) @ w
     mean = sum_z / total
     var = np.maximum(sum_z2 / total - mean**2, 0.0) + reg
-    one = -0.5 * total * (_LOG_2PI + np.log(var) + (var - reg) / var)
+    one = -0.5 * total * (LOG_2PI + np.log(var) + (var - reg) / var)
     q1, q3 = _weighted_quantiles(z, w, (0.25, 0.75))
     mode, mode_var = _histogram_modes(z, w)
     # starts: location split; scale split (a narrow part inside a broad one); a spike at the
@@ -134,7 +134,7 @@ def _fit_two_gaussians_1d(
         v1 = np.maximum(sq1 / n1 - m1**2, 0.0) + reg
         v0 = np.maximum((sum_z2 - sq1) / n0 - m0**2, 0.0) + reg
         prop1 = n1 / total
-    log_p0 = (np.log1p(-prop1) - 0.5 * (_LOG_2PI + np.log(v0)))[:, None] - 0.5 * (
+    log_p0 = (np.log1p(-prop1) - 0.5 * (LOG_2PI + np.log(v0)))[:, None] - 0.5 * (
         zs - m0[:, None]
     ) ** 2 / v0[:, None]
     ll = ((log_p0 + np.logaddexp(0.0, log_odds)) @ w).reshape(3, d)
@@ -181,7 +181,7 @@ def _weighted_quantiles(z: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> 
     return out
 
 
-def _ranked_splits(data: _Data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter):
+def _ranked_splits(data: Data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter):
     """1-D split gains of every (component, direction) pair, scaled to the component's weight.
 
     Returns ``(gain, owners)`` (empty when every component is too small to split).
@@ -210,7 +210,7 @@ def _ranked_splits(data: _Data, params, resp_t, rng, reg_covar, n_proposal_rows,
     return gain * np.asarray(scale), owners
 
 
-def _split_posteriors(data: _Data, resp_t, means, chosen, rng, reg_covar, n_split_rows):
+def _split_posteriors(data: Data, resp_t, means, chosen, rng, reg_covar, n_split_rows):
     """Posterior of the new part of each chosen (component, direction) split, shape (N, m)."""
     X, n = data.X, data.n
     z_all = np.column_stack([(X - means[c]) @ u for c, u in chosen])
@@ -230,8 +230,8 @@ def _split_posteriors(data: _Data, resp_t, means, chosen, rng, reg_covar, n_spli
 
 
 def grow(
-    X: np.ndarray | _Data,
-    current: _EMResult,
+    X: np.ndarray | Data,
+    current: EMResult,
     *,
     tol: float,
     reg_covar: float,
@@ -242,14 +242,14 @@ def grow(
     n_proposal_rows: int = 512,
     n_split_rows: int = 4096,
     rank_iter: int = 8,
-) -> _EMResult:
+) -> EMResult:
     """Best (k+1)-component EM result reachable by splitting one component of ``current``.
 
     Parameters
     ----------
-    X : ndarray of shape (N, p) or _Data
+    X : ndarray of shape (N, p) or Data
         Centred data (the frame of ``current``).
-    current : _EMResult
+    current : EMResult
         A converged k-component fit on ``X``.
     tol, reg_covar, max_iter
         EM settings for the final run.
@@ -270,15 +270,15 @@ def grow(
 
     Returns
     -------
-    _EMResult
+    EMResult
         The converged (k+1)-component fit from the most promising split.
     """
-    data = _as_data(X)
+    data = as_data(X)
     params = current.params
-    _, _, resp_t = _e_step_t(data, params)
+    _, _, resp_t = e_step_t(data, params)
     # rank (component, direction) pairs: one batched 1-D fit over every pair's projections
     gain, owners = _ranked_splits(data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter)
-    best: _EMResult | None = None
+    best: EMResult | None = None
     if owners:
         chosen = [owners[i] for i in np.argsort(gain)[::-1][:n_candidates]]
         # the chosen splits: a 1-D fit each, then their posteriors on all rows
@@ -287,28 +287,28 @@ def grow(
             post = posts[:, j]
             new_resp = np.concatenate([resp_t, (resp_t[c] * post)[None, :]], axis=0)
             new_resp[c] *= 1.0 - post
-            start = _params_from_resp_t(data, new_resp, reg_covar)
-            trial = _run_em(data, start, tol=tol, reg_covar=reg_covar, max_iter=short_iter)
+            start = params_from_resp_t(data, new_resp, reg_covar)
+            trial = run_em(data, start, tol=tol, reg_covar=reg_covar, max_iter=short_iter)
             if best is None or trial.log_likelihood > best.log_likelihood:
                 best = trial
     if best is None:  # every component too small to split: fall back to a duplicate
         new_resp = np.concatenate([resp_t, resp_t[-1:] / 2.0], axis=0)
         new_resp[-2] /= 2.0
-        best = _run_em(
+        best = run_em(
             data,
-            _params_from_resp_t(data, new_resp, reg_covar),
+            params_from_resp_t(data, new_resp, reg_covar),
             tol=tol,
             reg_covar=reg_covar,
             max_iter=short_iter,
         )
     if best.converged:
         return best
-    return _run_em(data, best.params, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
+    return run_em(data, best.params, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
 
 
 def split_many(
-    X: np.ndarray | _Data,
-    current: _EMResult,
+    X: np.ndarray | Data,
+    current: EMResult,
     *,
     threshold: float,
     tol: float,
@@ -318,7 +318,7 @@ def split_many(
     n_proposal_rows: int = 512,
     n_split_rows: int = 4096,
     rank_iter: int = 8,
-) -> _EMResult | None:
+) -> EMResult | None:
     """Make every split whose 1-D gain exceeds ``threshold`` nats, at once.
 
     For wide data with many components (p = 50, K = 26) growing one component at a time costs
@@ -337,9 +337,9 @@ def split_many(
 
     Other parameters are those of :func:`grow`.
     """
-    data = _as_data(X)
+    data = as_data(X)
     params = current.params
-    _, _, resp_t = _e_step_t(data, params)
+    _, _, resp_t = e_step_t(data, params)
     gain, owners = _ranked_splits(data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter)
     p = data.p
     best: dict[tuple[int, int], tuple[float, np.ndarray]] = {}
@@ -360,5 +360,5 @@ def split_many(
         new_parts.append(remaining[c] * posts[:, j])
         remaining[c] *= 1.0 - posts[:, j]
     new_resp = np.concatenate([remaining, np.array(new_parts)], axis=0)
-    start = _params_from_resp_t(data, new_resp, reg_covar)
-    return _run_em(data, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
+    start = params_from_resp_t(data, new_resp, reg_covar)
+    return run_em(data, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)

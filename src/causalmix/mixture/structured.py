@@ -42,12 +42,12 @@ from typing import NamedTuple
 import numpy as np
 
 from causalmix.mixture._gaussian import (
-    _LOG_2PI,
     EM_ROUND_HOOK,
-    _check_ll,
-    _Data,
-    _logsumexp_t,
-    _normalise_t,
+    LOG_2PI,
+    Data,
+    check_ll,
+    logsumexp_t,
+    normalise_t,
 )
 
 __all__: list[str] = []
@@ -182,7 +182,7 @@ class _Stats(NamedTuple):
     total: float
 
 
-def _stats(data: _Data, resp_t: np.ndarray) -> _Stats:
+def _stats(data: Data, resp_t: np.ndarray) -> _Stats:
     n, first, second = data.moments(resp_t)
     return _Stats(n, first, second, float(n.sum()))
 
@@ -331,30 +331,30 @@ def _m_step(
     return _unpack(x, params)
 
 
-def _weighted_log_prob_t(data: _Data, params: _SParams) -> np.ndarray:
+def _weighted_log_prob_t(data: Data, params: _SParams) -> np.ndarray:
     """``log pi_c + log N(x_n; component c)``, component-major (K, N)."""
     nat = _natural(params)
     if nat is None:
         raise ValueError("interventional-mixture parameters are not positive definite")
-    const = 0.5 * (nat.log_det - np.einsum("ki,ki->k", nat.h, nat.mean) - data.p * _LOG_2PI)
+    const = 0.5 * (nat.log_det - np.einsum("ki,ki->k", nat.h, nat.mean) - data.p * LOG_2PI)
     weighted = data.log_prob_natural_t(nat.precision, nat.h, const)
     weighted += np.log(params.weights)[:, None]
     return weighted
 
 
-def _e_step_t(data: _Data, params: _SParams) -> tuple[float, np.ndarray]:
+def _e_step_t(data: Data, params: _SParams) -> tuple[float, np.ndarray]:
     """Mean log-likelihood and responsibilities, component-major (K, N)."""
-    log_norm, resp_t = _normalise_t(_weighted_log_prob_t(data, params))
-    return _check_ll(log_norm), resp_t
+    log_norm, resp_t = normalise_t(_weighted_log_prob_t(data, params))
+    return check_ll(log_norm), resp_t
 
 
-def log_likelihood(data: _Data, params: _SParams) -> float:
+def log_likelihood(data: Data, params: _SParams) -> float:
     """Mean per-row log-likelihood (no responsibilities formed)."""
-    return _check_ll(_logsumexp_t(_weighted_log_prob_t(data, params)))
+    return check_ll(logsumexp_t(_weighted_log_prob_t(data, params)))
 
 
 def run_gem(
-    data: _Data,
+    data: Data,
     params: _SParams,
     *,
     tol: float,
@@ -500,14 +500,14 @@ def grow_candidates(params: _SParams) -> list[_SParams]:
     return out
 
 
-def bic(data: _Data, result: _SResult) -> float:
+def bic(data: Data, result: _SResult) -> float:
     """``-2 log L + d log N`` of an interventional-mixture fit on ``data`` (its frame)."""
     k = result.params.weights.size
     return float(-2.0 * data.n * result.log_likelihood + n_parameters(k, data.p) * np.log(data.n))
 
 
 def _best_of(
-    data: _Data, starts: list[_SParams], settings: dict, screen_iter: int = 20
+    data: Data, starts: list[_SParams], settings: dict, screen_iter: int = 20
 ) -> _SResult | None:
     """Fit every start for ``screen_iter`` iterations, then the best one to convergence."""
     screened = []
@@ -531,7 +531,7 @@ def _best_of(
 
 
 def converted_starts(
-    ranking: _Data, weights, means, covariances, n_bases: int = 2
+    ranking: Data, weights, means, covariances, n_bases: int = 2
 ) -> list[_SParams]:
     """Starts from a free-Gaussian fit: the ``n_bases`` bases whose start has the highest
     log-likelihood on the ``ranking`` rows (one E-step each)."""
@@ -547,7 +547,7 @@ def converted_starts(
 
 
 def fit_from_gaussians(
-    data: _Data, ranking: _Data, weights, means, covariances, settings: dict
+    data: Data, ranking: Data, weights, means, covariances, settings: dict
 ) -> _SResult | None:
     """Best interventional-mixture fit started from a free-Gaussian fit (:func:`converted_starts`);
     None when no start is positive definite."""
@@ -555,8 +555,8 @@ def fit_from_gaussians(
 
 
 def _ranked_fit(
-    data: _Data,
-    ranking: _Data,
+    data: Data,
+    ranking: Data,
     candidates: list[_SParams],
     extra_starts: list[_SParams],
     settings: dict,
@@ -580,14 +580,14 @@ def _ranked_fit(
 
 
 def grow_fit(
-    data: _Data, ranking: _Data, current: _SResult, extra_starts: list[_SParams], settings: dict
+    data: Data, ranking: Data, current: _SResult, extra_starts: list[_SParams], settings: dict
 ) -> _SResult | None:
     """Best (k+1)-component fit: ``current`` grown by one intervention (:func:`grow_candidates`,
     ranked on the ``ranking`` rows), or one of ``extra_starts``."""
     return _ranked_fit(data, ranking, grow_candidates(current.params), extra_starts, settings)
 
 
-def prune_fit(data: _Data, ranking: _Data, current: _SResult, settings: dict) -> _SResult | None:
+def prune_fit(data: Data, ranking: Data, current: _SResult, settings: dict) -> _SResult | None:
     """Best (k-1)-component fit reached by deleting one interventional component of ``current``.
 
     Growing adds one component at a time, so a k-fit can carry a component that a better
