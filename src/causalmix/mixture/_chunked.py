@@ -38,7 +38,23 @@ from causalmix.mixture._gaussian import (
     second_moments,
 )
 
-__all__: list[str] = []
+__all__ = [
+    "DEFAULT_CHUNK",
+    "EMSums",
+    "Mapper",
+    "array_blocks",
+    "column_mean",
+    "em_block",
+    "em_sums",
+    "labels_block",
+    "log_resp_block",
+    "map_in_memory",
+    "moments_block",
+    "params_from_sums",
+    "run_em",
+    "sum_parts",
+    "summary_block",
+]
 
 DEFAULT_CHUNK = 16384  # rows per block of the in-memory chunked path
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from causalmix.mixture._mechanism_em import group_merges
 
-__all__: list[str] = []
+__all__ = ["climb"]
 
 
 def _reaches(A: np.ndarray, start: int, goal: int) -> bool:

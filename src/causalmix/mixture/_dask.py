@@ -13,9 +13,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from causalmix.mixture import _chunked
+from causalmix.mixture._chunked import DEFAULT_CHUNK, labels_block, sum_parts
 
-__all__: list[str] = []
+__all__ = [
+    "check_matrix",
+    "frame_to_array",
+    "is_dask_array",
+    "is_dask_frame",
+    "labels",
+    "mapper",
+    "require",
+    "take_rows",
+]
 
 _MISSING = (
     "a dask array needs the optional dependency dask; install it with pip install 'causalmix[dask]'"
@@ -40,7 +49,7 @@ def frame_to_array(frame: object) -> tuple[object, list[str]]:
     require()
     names = [str(c) for c in frame.columns]
     X = frame.to_dask_array(lengths=True).astype(np.float64)
-    return X.rechunk({0: _chunked.DEFAULT_CHUNK, 1: -1}), names
+    return X.rechunk({0: DEFAULT_CHUNK, 1: -1}), names
 
 
 def require() -> object:
@@ -78,7 +87,7 @@ def mapper(X: object) -> Callable:
 
     def run(function: Callable, args: tuple) -> tuple:
         parts = [dask.delayed(function, pure=True)(b, *args) for b in blocks]
-        return dask.delayed(_chunked.sum_parts, pure=True)(parts).compute()
+        return dask.delayed(sum_parts, pure=True)(parts).compute()
 
     return run
 
@@ -91,6 +100,4 @@ def take_rows(X: object, idx: np.ndarray) -> np.ndarray:
 def labels(X: object, center: np.ndarray, params: object) -> object:
     """Lazy most probable component of every row (a 1-D dask array)."""
     X = check_matrix(X)
-    return X.map_blocks(
-        lambda b: _chunked.labels_block(b, center, params), drop_axis=1, dtype=np.intp
-    )
+    return X.map_blocks(lambda b: labels_block(b, center, params), drop_axis=1, dtype=np.intp)

@@ -30,136 +30,24 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans, kmeans_plusplus
 from sklearn.exceptions import ConvergenceWarning
 
-from causalmix._frozen import freeze_arrays
 from causalmix._validation import (
     check_data_matrix,
     check_positive_int,
     check_random_state,
     check_real,
 )
-from causalmix.mixture._gaussian import (
-    EMResult,
-    Params,
-    compute_precision_cholesky,
-    estimate_gaussian_parameters,
-    estimate_log_gaussian_prob,
-    normalise_log,
-    run_em,
-)
+from causalmix.mixture._fit import GaussianMixtureFit, initial_params, to_fit
+from causalmix.mixture._gaussian import EMResult, run_em
 
 __all__ = ["GaussianMixtureFit", "fit_mixture"]
 
 logger = logging.getLogger(__name__)
 
 _INITS = ("kmeans", "k-means++", "random_from_data")
-
-
-@dataclass(frozen=True, eq=False)
-class GaussianMixtureFit:
-    """A fitted full-covariance Gaussian mixture (immutable).
-
-    Attributes
-    ----------
-    weights : ndarray of shape (K,)
-        Mixing proportions, summing to one.
-    means : ndarray of shape (K, p)
-    covariances : ndarray of shape (K, p, p)
-        Include ``reg_covar`` on the diagonal.
-    precisions_cholesky : ndarray of shape (K, p, p)
-        Upper-triangular ``U_c`` with ``U_c U_cᵀ = Sigma_c⁻¹`` (scikit-learn's convention).
-    log_likelihood : float
-        Mean per-sample log-likelihood of these parameters on the training rows.
-    n_samples : int
-        Number of training rows.
-    n_iter : int
-        EM iterations of the retained initialisation.
-    converged : bool
-        Whether the retained initialisation reached ``tol`` within ``max_iter``.
-    reg_covar : float
-        Regularisation that was added to every covariance diagonal.
-    history : ndarray of shape (n_iter,)
-        Mean log-likelihood before each M-step. Non-decreasing up to rounding with
-        ``reg_covar=0`` (EM's ascent property [2]); ``reg_covar > 0`` can cause dips of the
-        order of ``reg_covar``.
-    """
-
-    weights: np.ndarray
-    means: np.ndarray
-    covariances: np.ndarray
-    precisions_cholesky: np.ndarray
-    log_likelihood: float
-    n_samples: int
-    n_iter: int
-    converged: bool
-    reg_covar: float
-    history: np.ndarray
-
-    def __post_init__(self) -> None:
-        names = ("weights", "means", "covariances", "precisions_cholesky", "history")
-        freeze_arrays(self, names, np.float64)
-
-    @property
-    def n_components(self) -> int:
-        """Number of components ``K``."""
-        return int(self.weights.shape[0])
-
-    @property
-    def n_features(self) -> int:
-        """Number of variables ``p``."""
-        return int(self.means.shape[1])
-
-    @property
-    def n_parameters(self) -> int:
-        """Free parameters: ``(K - 1) + K p + K p (p + 1) / 2``."""
-        k, p = self.n_components, self.n_features
-        return (k - 1) + k * p + k * p * (p + 1) // 2
-
-    def _check_X(self, X: object) -> np.ndarray:
-        X = check_data_matrix(X)
-        if X.shape[1] != self.n_features:
-            raise ValueError(
-                f"X must have {self.n_features} columns like the training data, got {X.shape[1]}"
-            )
-        return X
-
-    def _log_resp(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        weighted = estimate_log_gaussian_prob(X, self.means, self.precisions_cholesky)
-        weighted += np.log(self.weights)
-        return normalise_log(weighted)
-
-    def score_samples(self, X: object) -> np.ndarray:
-        """Log-density ``log p(x_i)`` of each row, shape (N,)."""
-        return self._log_resp(self._check_X(X))[0]
-
-    def score(self, X: object) -> float:
-        """Mean per-sample log-likelihood of ``X``."""
-        return float(self.score_samples(X).mean())
-
-    def predict_proba(self, X: object) -> np.ndarray:
-        """Posterior component probabilities (responsibilities), shape (N, K), rows sum to one."""
-        return np.exp(self._log_resp(self._check_X(X))[1])
-
-    def predict(self, X: object) -> np.ndarray:
-        """Most probable component of each row, shape (N,)."""
-        return np.argmax(self._log_resp(self._check_X(X))[1], axis=1)
-
-    def bic(self, X: object | None = None) -> float:
-        """Bayesian information criterion ``-2 log L + d log N`` (lower is better).
-
-        With ``X=None`` the training log-likelihood and size are used.
-        """
-        if X is None:
-            n, ll = self.n_samples, self.log_likelihood
-        else:
-            X = self._check_X(X)
-            n, ll = X.shape[0], self.score(X)
-        return float(-2.0 * n * ll + self.n_parameters * np.log(n))
 
 
 def fit_mixture(
@@ -231,7 +119,7 @@ def fit_mixture(
     Xc = X - center
     best: EMResult | None = None
     for _ in range(n_init):
-        start = _initial_params(Xc, n_components, init, center, reg_covar, rng)
+        start = initial_params(Xc, n_components, init, center, reg_covar, rng)
         result = run_em(Xc, start, tol=tol, reg_covar=reg_covar, max_iter=max_iter)
         if best is None or result.log_likelihood > best.log_likelihood:
             best = result
@@ -243,15 +131,7 @@ def fit_mixture(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return _to_fit(best, center, X.shape[0], reg_covar)
-
-
-# ----------------------------------------------------------------------------------------------
-# pure maths (each unit-tested)
-
-
-# ----------------------------------------------------------------------------------------------
-# initialisation
+    return to_fit(best, center, X.shape[0], reg_covar)
 
 
 def _check_n_components(n_components: object, init: object, X: np.ndarray) -> int:
@@ -289,57 +169,3 @@ def _check_n_components(n_components: object, init: object, X: np.ndarray) -> in
             f"n_components={n_components} must not exceed the number of rows, {X.shape[0]}"
         )
     return n_components
-
-
-def _initial_params(
-    Xc: np.ndarray,
-    n_components: int,
-    init: str | GaussianMixtureFit | np.ndarray,
-    center: np.ndarray,
-    reg_covar: float,
-    rng: np.random.Generator,
-) -> Params:
-    """Starting parameters on centred data ``Xc = X - center``."""
-    n = Xc.shape[0]
-    if isinstance(init, GaussianMixtureFit):
-        covs = np.array(init.covariances)
-        return Params(
-            np.array(init.weights), init.means - center, covs, compute_precision_cholesky(covs)
-        )
-    if isinstance(init, np.ndarray):
-        pooled = np.cov(Xc, rowvar=False, bias=True).reshape(Xc.shape[1], Xc.shape[1])
-        pooled = pooled + reg_covar * np.eye(Xc.shape[1])
-        covs = np.repeat(pooled[None], n_components, axis=0)
-        weights = np.full(n_components, 1.0 / n_components)
-        return Params(weights, init - center, covs, compute_precision_cholesky(covs))
-    seed = int(rng.integers(2**31 - 1))
-    resp = np.zeros((n, n_components))
-    if init == "kmeans":
-        labels = KMeans(n_clusters=n_components, n_init=1, random_state=seed).fit(Xc).labels_
-        resp[np.arange(n), labels] = 1.0
-    else:
-        if init == "k-means++":
-            _, idx = kmeans_plusplus(Xc, n_components, random_state=seed)
-        else:
-            idx = np.random.default_rng(seed).choice(n, size=n_components, replace=False)
-        resp[idx, np.arange(n_components)] = 1.0
-    nk, means, covs = estimate_gaussian_parameters(Xc, resp, reg_covar)
-    return Params(nk / n, means, covs, compute_precision_cholesky(covs))
-
-
-def _to_fit(
-    result: EMResult, center: np.ndarray, n_samples: int, reg_covar: float
-) -> GaussianMixtureFit:
-    p = result.params
-    return GaussianMixtureFit(
-        weights=p.weights,
-        means=p.means + center,
-        covariances=p.covariances,
-        precisions_cholesky=p.precisions_cholesky,
-        log_likelihood=result.log_likelihood,
-        n_samples=n_samples,
-        n_iter=result.n_iter,
-        converged=result.converged,
-        reg_covar=reg_covar,
-        history=result.history,
-    )

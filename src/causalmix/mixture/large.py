@@ -27,31 +27,51 @@ from dataclasses import dataclass
 import numpy as np
 
 from causalmix._validation import check_positive_int
-from causalmix.mixture import _chunked, _dask
-from causalmix.mixture._gaussian import Params
-from causalmix.mixture.em import GaussianMixtureFit, _to_fit
+from causalmix.mixture._chunked import (
+    DEFAULT_CHUNK,
+    array_blocks,
+    column_mean,
+    map_in_memory,
+    run_em,
+    sum_parts,
+    summary_block,
+)
+from causalmix.mixture._dask import (
+    check_matrix,
+    frame_to_array,
+    is_dask_array,
+    is_dask_frame,
+)
+from causalmix.mixture._dask import labels as dask_labels
+from causalmix.mixture._dask import mapper as dask_mapper
+from causalmix.mixture._dask import take_rows as dask_take_rows
+from causalmix.mixture._fit import GaussianMixtureFit, centred_params, to_fit
 from causalmix.stats.suffstats import SufficientStatistics
 
 __all__ = [
+    "DEFAULT_CHUNK",
     "IN_MEMORY_ROWS",
     "MixtureSummary",
+    "check_fit_input",
+    "column_ranges",
     "fit_fixed",
     "is_dask_array",
     "is_dask_input",
     "refine",
+    "responsibilities",
+    "sample_rows",
     "summarise",
+    "take_rows",
 ]
 
 logger = logging.getLogger(__name__)
 
 IN_MEMORY_ROWS = 2**17  # above this many rows the pipeline takes the block-wise path
 
-is_dask_array = _dask.is_dask_array
-
 
 def is_dask_input(X: object) -> bool:
     """Whether ``X`` is a ``dask.array`` or a ``dask.dataframe.DataFrame`` (the dask path)."""
-    return _dask.is_dask_array(X) or _dask.is_dask_frame(X)
+    return is_dask_array(X) or is_dask_frame(X)
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,18 +95,22 @@ class MixtureSummary:
 
 
 def _mapper(X: object, chunk_size: int | None):
-    if _dask.is_dask_array(X):
-        return _dask.mapper(X)
-    size = _chunked.DEFAULT_CHUNK if chunk_size is None else chunk_size
+    if is_dask_array(X):
+        return dask_mapper(X)
+    size = DEFAULT_CHUNK if chunk_size is None else chunk_size
     size = check_positive_int(size, "chunk_size")
-    return _chunked.map_in_memory(_chunked.array_blocks(X, size))
+    return map_in_memory(array_blocks(X, size))
 
 
 def sample_rows(X: object, size: int, rng: np.random.Generator) -> np.ndarray:
     """``min(size, N)`` distinct rows drawn at random, in their original order, in memory."""
-    idx = np.sort(rng.choice(X.shape[0], size=min(size, X.shape[0]), replace=False))
-    if _dask.is_dask_array(X):
-        return _dask.take_rows(X, idx)
+    return take_rows(X, np.sort(rng.choice(X.shape[0], size=min(size, X.shape[0]), replace=False)))
+
+
+def take_rows(X: object, idx: np.ndarray) -> np.ndarray:
+    """Rows ``idx`` (sorted) of an array or a ``dask.array``, in memory."""
+    if is_dask_array(X):
+        return dask_take_rows(X, idx)
     return X[idx]
 
 
@@ -116,21 +140,14 @@ def refine(
         ``log_likelihood`` and ``n_samples`` refer to all rows.
     """
     mapper = _mapper(X, chunk_size)
-    n, center = _chunked.column_mean(mapper)
-    params = Params(
-        np.array(mixture.weights),
-        mixture.means - center,
-        np.array(mixture.covariances),
-        np.array(mixture.precisions_cholesky),
-    )
-    result = _chunked.run_em(
-        mapper, center, params, tol=tol, reg_covar=mixture.reg_covar, max_iter=max_iter
-    )
+    n, center = column_mean(mapper)
+    params = centred_params(mixture, center)
+    result = run_em(mapper, center, params, tol=tol, reg_covar=mixture.reg_covar, max_iter=max_iter)
     logger.info(
         "refined %d components on %d rows in %d EM passes (mean log-likelihood %.4f)",
         mixture.n_components, n, result.n_iter, result.log_likelihood,
     )  # fmt: skip
-    return _to_fit(result, center, n, mixture.reg_covar)
+    return to_fit(result, center, n, mixture.reg_covar)
 
 
 def summarise(
@@ -142,21 +159,16 @@ def summarise(
     Grams at the mean of ``X``).
     """
     mapper = _mapper(X, chunk_size)
-    _, center = _chunked.column_mean(mapper)
-    params = Params(
-        np.array(mixture.weights),
-        mixture.means - center,
-        np.array(mixture.covariances),
-        np.array(mixture.precisions_cholesky),
-    )
-    if _dask.is_dask_array(X):
-        nk, grams, sums = mapper(_chunked.summary_block, (center, params))
-        labels = _dask.labels(X, center, params)
+    _, center = column_mean(mapper)
+    params = centred_params(mixture, center)
+    if is_dask_array(X):
+        nk, grams, sums = mapper(summary_block, (center, params))
+        labels = dask_labels(X, center, params)
     else:  # the labels from the statistics' E-step: one pass over the rows, not two
-        size = _chunked.DEFAULT_CHUNK if chunk_size is None else chunk_size
+        size = DEFAULT_CHUNK if chunk_size is None else chunk_size
         labels = np.empty(X.shape[0], dtype=np.intp)
-        nk, grams, sums = _chunked.sum_parts(
-            _chunked.summary_block(X[s : s + size], center, params, labels[s : s + size])
+        nk, grams, sums = sum_parts(
+            summary_block(X[s : s + size], center, params, labels[s : s + size])
             for s in range(0, X.shape[0], size)
         )
     if np.any(nk <= 0):
@@ -169,14 +181,14 @@ def check_fit_input(estimator: object, X: object) -> object:
     """Validate a dask array or DataFrame for ``MixtureUTIGSP.fit``; set the input attributes.
 
     A ``dask.dataframe.DataFrame`` becomes a dask array with known chunk lengths, cut into
-    blocks of 16384 rows (``_chunked.DEFAULT_CHUNK``); its column names become the node names.
+    blocks of 16384 rows (``DEFAULT_CHUNK``); its column names become the node names.
     Sets ``n_features_in_`` and ``node_names_`` (else ``X0 .. X{p-1}``), and removes a stale
     ``feature_names_in_``.
     """
     names = None
-    if _dask.is_dask_frame(X):
-        X, names = _dask.frame_to_array(X)
-    X = _dask.check_matrix(X)
+    if is_dask_frame(X):
+        X, names = frame_to_array(X)
+    X = check_matrix(X)
     p = X.shape[1]
     estimator.n_features_in_ = p
     estimator.node_names_ = names or [f"X{i}" for i in range(p)]
@@ -187,7 +199,7 @@ def check_fit_input(estimator: object, X: object) -> object:
 
 def column_ranges(X: object) -> np.ndarray:
     """``max - min`` of every column (one pass over a dask array)."""
-    if _dask.is_dask_array(X):
+    if is_dask_array(X):
         return np.asarray((X.max(axis=0) - X.min(axis=0)).compute())
     return np.ptp(X, axis=0)
 
@@ -219,7 +231,7 @@ def responsibilities(X: object, rows: np.ndarray, mixture: GaussianMixtureFit) -
     ValueError
         For a dask array (observational rows are given by index into in-memory data only).
     """
-    if _dask.is_dask_array(X):
+    if is_dask_array(X):
         raise ValueError(
             "observational_rows is not supported with a dask array X; pass observational=<index>"
         )

@@ -74,7 +74,9 @@ from causalmix._validation import (
     check_random_state,
     check_real,
 )
-from causalmix.mixture import _dask, structured
+from causalmix.mixture import structured
+from causalmix.mixture._dask import check_matrix, is_dask_array
+from causalmix.mixture._fit import GaussianMixtureFit, initial_params, to_fit
 from causalmix.mixture._gaussian import (
     EM_ROUND_HOOK,
     Data,
@@ -84,7 +86,6 @@ from causalmix.mixture._gaussian import (
     params_from_resp_t,
     run_em,
 )
-from causalmix.mixture.em import GaussianMixtureFit, _initial_params, _to_fit
 from causalmix.mixture.split import grow, split_many
 
 __all__ = ["ComponentSelection", "drop_ratio_rule", "select_n_components"]
@@ -333,9 +334,9 @@ def select_n_components(
     rng = check_random_state(random_state)
     if selection_size is not None:
         selection_size = check_positive_int(selection_size, "selection_size", minimum=2)
-    if not _dask.is_dask_array(X):
+    if not is_dask_array(X):
         X = check_data_matrix(X, min_rows=2)
-    if _dask.is_dask_array(X) or (selection_size is not None and X.shape[0] > selection_size):
+    if is_dask_array(X) or (selection_size is not None and X.shape[0] > selection_size):
         options = {"criterion": criterion, "cutoff": cutoff, "tol": tol, "reg_covar": reg_covar,
                    "max_iter": max_iter, "sweep_size": sweep_size, "patience": patience,
                    "batch_split": batch_split, "progress": progress}  # fmt: skip
@@ -423,7 +424,7 @@ def select_n_components(
         criterion=criterion,
         curve=curve,
         log_likelihoods=lls,
-        mixture=_to_fit(fits[chosen], center, n, reg_covar),
+        mixture=to_fit(fits[chosen], center, n, reg_covar),
         sweep_curve=sweep_curve,
         n_sweep_samples=n_sweep,
         max_components=max_components,
@@ -444,8 +445,8 @@ def _select_on_sample(
     """Selection on ``selection_size`` random rows, then EM on all rows (:mod:`.large`)."""
     from causalmix.mixture import large
 
-    if _dask.is_dask_array(X):
-        X = _dask.check_matrix(X)
+    if is_dask_array(X):
+        X = check_matrix(X)
     size = min(selection_size, X.shape[0])
     sample = large.sample_rows(X, size, rng)
     chosen = select_n_components(
@@ -473,7 +474,7 @@ def _paper_sweep(
     fits = {}
     for k in range(1, max_components + 1):
         _at(k, "(k-means start, all rows)")
-        start = _initial_params(
+        start = initial_params(
             Xc, k, "kmeans", zero, settings["reg_covar"], np.random.default_rng(seed)
         )
         fits[k] = run_em(Xc, start, **settings)

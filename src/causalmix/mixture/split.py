@@ -38,7 +38,7 @@ from causalmix.mixture._gaussian import (
     run_em,
 )
 
-__all__: list[str] = []
+__all__ = ["grow", "split_many"]
 
 _RANK_FLOATS = 2**21  # floats (16 MB) per temporary of the batched 1-D fits that rank splits
 
