@@ -7,7 +7,7 @@ import pytest
 from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
-from causalmix.mixture import select_n_components, structured
+from causalmix.mixture import _lbfgs, _sbic, _structured, select_n_components
 from causalmix.mixture._gaussian import Data
 from causalmix.simulate import paper_interventions, random_sem, sample_mixture
 
@@ -15,7 +15,7 @@ from causalmix.simulate import paper_interventions, random_sem, sample_mixture
 def _random_params(rng, p=5, targets=(1, 4)):
     A = rng.normal(size=(p, p))
     k1 = len(targets)
-    return structured._SParams(
+    return _structured.SParams(
         weights=np.full(k1 + 1, 1.0 / (k1 + 1)),
         targets=np.array(targets),
         chol=np.linalg.cholesky(A @ A.T + p * np.eye(p)),
@@ -52,7 +52,7 @@ def _standardised(sample):
 
 def test_natural_parameters_are_consistent_and_single_node():
     params = _random_params(np.random.default_rng(0))
-    nat = structured._natural(params)
+    nat = _structured.natural(params)
     p = params.chol.shape[0]
     # exact algebra on O(1) matrices: rounding is ~1e-14, 1e-12 leaves a margin of 100
     np.testing.assert_allclose(
@@ -77,16 +77,16 @@ def test_objective_gradient_matches_finite_differences():
     params = _random_params(rng)
     X = rng.normal(size=(400, 5)) * 2.0 + 0.5
     resp_t = rng.dirichlet(np.ones(3), size=400).T.copy()
-    stats = structured._stats(Data(X), resp_t)
-    params = structured._closed_form(params, stats, 1e-6)
-    x0 = structured._pack(params)
-    _, grad = structured._objective(x0, params, stats)
+    stats = _structured._stats(Data(X), resp_t)
+    params = _structured._closed_form(params, stats, 1e-6)
+    x0 = _structured._pack(params)
+    _, grad = _structured._objective(x0, params, stats)
     eye = np.eye(x0.size)
     numeric = np.array(
         [
             (
-                structured._objective(x0 + 1e-6 * e, params, stats)[0]
-                - structured._objective(x0 - 1e-6 * e, params, stats)[0]
+                _structured._objective(x0 + 1e-6 * e, params, stats)[0]
+                - _structured._objective(x0 - 1e-6 * e, params, stats)[0]
             )
             / 2e-6
             for e in eye
@@ -100,7 +100,7 @@ def test_objective_gradient_matches_finite_differences():
 def test_true_parameters_convert_exactly_and_gem_never_decreases():
     Z, w, mu, cov, base = _standardised(_weak_sample(n=2**13))
     data = Data(Z)
-    start, residual = structured.from_gaussians(w, mu, cov, base)
+    start, residual = _sbic.from_gaussians(w, mu, cov, base)
     assert residual < 1e-20
     log_prob = np.array(
         [
@@ -108,11 +108,11 @@ def test_true_parameters_convert_exactly_and_gem_never_decreases():
             for wc, m, c in zip(w, mu, cov, strict=True)
         ]
     )
-    assert structured.log_likelihood(data, start) == pytest.approx(
+    assert _structured.log_likelihood(data, start) == pytest.approx(
         logsumexp(log_prob, axis=0).mean(),
         abs=1e-9,  # feature-form cancellation; the gap is 1e-15 here
     )
-    result = structured.run_gem(data, start, tol=1e-7, reg_covar=1e-6, max_iter=200)
+    result = _structured.run_gem(data, start, tol=1e-7, reg_covar=1e-6, max_iter=200)
     # monotone up to the rounding of a mean of 2^13 log-densities (~1e-13)
     assert np.all(np.diff(result.history) >= -1e-10)
     assert result.log_likelihood >= result.history[-1] - 1e-10
@@ -125,13 +125,13 @@ def test_rank_two_fit_prefers_the_target_carrying_the_mean_shift():
     delta = np.zeros((p, p))
     dh = np.zeros(p)
     dh[2] = 1.0
-    j, _, _, residual = structured._rank_two_fit(delta, dh)
+    j, _, _, residual = _sbic._rank_two_fit(delta, dh)
     assert j == 2 and residual == pytest.approx(0.0)
 
 
 def test_n_parameters():
-    assert structured.n_parameters(1, 6) == 6 + 21
-    assert structured.n_parameters(4, 6) == 6 + 21 + 3 * 10
+    assert _structured.n_parameters(1, 6) == 6 + 21
+    assert _structured.n_parameters(4, 6) == 6 + 21 + 3 * 10
 
 
 @pytest.mark.slow
@@ -182,19 +182,19 @@ def test_likelihood_stays_bounded_on_do_interventions():
 def test_grow_and_prune_candidates():
     rng = np.random.default_rng(5)
     params = _random_params(rng)
-    grown = structured.grow_candidates(params)
+    grown = _sbic.grow_candidates(params)
     p = params.chol.shape[0]
     assert len(grown) == 4 * p
     assert {int(g.targets[-1]) for g in grown} == set(range(p))
     for g in grown:
         assert g.weights.sum() == pytest.approx(1.0) and g.a.shape == (3, p)
-        assert structured._natural(g) is not None
+        assert _structured.natural(g) is not None
     # a fit with a duplicated component: pruning one copy loses (almost) nothing
     Z, w, mu, cov, base = _standardised(_weak_sample(n=2**13))
     data = Data(Z)
-    start, _ = structured.from_gaussians(w, mu, cov, base)
+    start, _ = _sbic.from_gaussians(w, mu, cov, base)
     settings = {"tol": 1e-6, "reg_covar": 1e-6, "max_iter": 200}
-    fit = structured.run_gem(data, start, **settings)
+    fit = _structured.run_gem(data, start, **settings)
     doubled = fit.params._replace(
         weights=np.append(fit.params.weights[:-1], [fit.params.weights[-1] / 2] * 2),
         targets=np.append(fit.params.targets, fit.params.targets[-1]),
@@ -204,9 +204,9 @@ def test_grow_and_prune_candidates():
         v=np.append(fit.params.v, fit.params.v[-1]),
     )
     # the same mixture written with one component split in two halves: equal up to rounding
-    assert structured.log_likelihood(data, doubled) == pytest.approx(fit.log_likelihood, abs=1e-9)
-    pruned = structured.prune_fit(
-        data, data, structured._SResult(doubled, 0.0, 0, True, np.array([])), settings
+    assert _structured.log_likelihood(data, doubled) == pytest.approx(fit.log_likelihood, abs=1e-9)
+    pruned = _sbic.prune_fit(
+        data, data, _structured.SResult(doubled, 0.0, 0, True, np.array([])), settings
     )
     assert pruned.params.weights.size == fit.params.weights.size
     # both fits stop when an iteration gains < tol = 1e-6 per row, so either can end a few tol
@@ -221,7 +221,7 @@ def test_line_search_rejects_infeasible_steps():
             return np.inf, None
         return float((x[0] - 3.0) ** 2), np.array([2.0 * (x[0] - 3.0)])
 
-    x, f = structured._lbfgs(fun, np.array([0.0]), max_iter=50)
+    x, f = _lbfgs.lbfgs(fun, np.array([0.0]), max_iter=50)
     assert x[0] <= 2.0 and x[0] > 1.9 and np.isfinite(f)
 
 
@@ -230,17 +230,17 @@ def test_precision_cap_is_enforced():
     # frame); the weak data's true precisions exceed it, so the fit must sit on the bound
     Z, w, mu, cov, base = _standardised(_weak_sample(n=2**12))
     data = Data(Z)
-    start, _ = structured.from_gaussians(w, mu, cov, base)
-    assert np.diagonal(structured._natural(start).precision, axis1=1, axis2=2).max() > 8.0
-    stats = structured._stats(data, structured._e_step_t(data, start)[1])
-    x0 = structured._pack(start)
-    assert structured._objective(x0, start, stats, cap=8.0)[0] == np.inf
-    assert np.isfinite(structured._objective(x0, start, stats)[0])
+    start, _ = _sbic.from_gaussians(w, mu, cov, base)
+    assert np.diagonal(_structured.natural(start).precision, axis1=1, axis2=2).max() > 8.0
+    stats = _structured._stats(data, _structured.e_step_t(data, start)[1])
+    x0 = _structured._pack(start)
+    assert _structured._objective(x0, start, stats, cap=8.0)[0] == np.inf
+    assert np.isfinite(_structured._objective(x0, start, stats)[0])
     # a start inside the bound (a shrunken shared precision) stays inside it
     inside = start._replace(chol=start.chol / 4.0, a=start.a / 4.0)
-    assert np.diagonal(structured._natural(inside).precision, axis1=1, axis2=2).max() < 8.0
-    fit = structured.run_gem(data, inside, tol=1e-6, reg_covar=0.25, max_iter=50)
-    assert np.diagonal(structured._natural(fit.params).precision, axis1=1, axis2=2).max() <= 8.0
+    assert np.diagonal(_structured.natural(inside).precision, axis1=1, axis2=2).max() < 8.0
+    fit = _structured.run_gem(data, inside, tol=1e-6, reg_covar=0.25, max_iter=50)
+    assert np.diagonal(_structured.natural(fit.params).precision, axis1=1, axis2=2).max() <= 8.0
     assert np.all(np.diff(fit.history) >= -1e-10)  # rounding of a mean of 2^12 terms
 
 

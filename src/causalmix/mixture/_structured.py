@@ -49,8 +49,19 @@ from causalmix.mixture._gaussian import (
     logsumexp_t,
     normalise_t,
 )
+from causalmix.mixture._lbfgs import lbfgs
 
-__all__: list[str] = []
+__all__ = [
+    "Natural",
+    "SParams",
+    "SResult",
+    "bic",
+    "e_step_t",
+    "log_likelihood",
+    "n_parameters",
+    "natural",
+    "run_gem",
+]
 
 _LOG_LIMIT = 40.0  # overflow guard on log diag(L) in _unpack
 
@@ -68,7 +79,7 @@ def _precision_cap(reg_covar: float | np.ndarray) -> np.ndarray | float:
     return np.where(reg > 0, 2.0 / np.maximum(reg, 1e-300), np.inf)
 
 
-class _SParams(NamedTuple):
+class SParams(NamedTuple):
     """Parameters of an interventional mixture with ``K`` components (``K - 1`` interventional)."""
 
     weights: np.ndarray  # (K,)
@@ -81,7 +92,7 @@ class _SParams(NamedTuple):
     v: np.ndarray  # (K - 1,) variance of x_j in component c
 
 
-class _Natural(NamedTuple):
+class Natural(NamedTuple):
     """Gaussian parameters of every component, both forms."""
 
     precision: np.ndarray  # (K, p, p)
@@ -91,8 +102,8 @@ class _Natural(NamedTuple):
     log_det: np.ndarray  # (K,) log det precision
 
 
-class _SResult(NamedTuple):
-    params: _SParams
+class SResult(NamedTuple):
+    params: SParams
     log_likelihood: float
     n_iter: int
     converged: bool
@@ -120,7 +131,7 @@ def _layout(targets: tuple[int, ...], p: int) -> tuple[np.ndarray, ...]:
     return out
 
 
-def _natural(params: _SParams) -> _Natural | None:
+def natural(params: SParams) -> Natural | None:
     """Both parameter forms of every component; None when a conditional precision is not PD."""
     L = params.chol
     p = L.shape[0]
@@ -137,7 +148,7 @@ def _natural(params: _SParams) -> _Natural | None:
     mean[0] = cov0 @ params.h0
     log_det[0] = 2.0 * np.log(np.diag(L)).sum()
     if k1 == 0:
-        return _Natural(precision, h, covariance, mean, log_det)
+        return Natural(precision, h, covariance, mean, log_det)
     a, m, v = params.a, params.m, params.v
     M = theta0 - a[:, :, None] * a[:, None, :]
     kvec = params.h0 + params.b[:, None] * a
@@ -172,7 +183,7 @@ def _natural(params: _SParams) -> _Natural | None:
     precision[1:], covariance[1:] = theta[ix], sig[ix]
     h[1:], mean[1:] = hp[rows, inv_perm], mu[rows, inv_perm]
     log_det[1:] = 2.0 * np.log(diag).sum(axis=1) - np.log(v)
-    return _Natural(precision, h, covariance, mean, log_det)
+    return Natural(precision, h, covariance, mean, log_det)
 
 
 class _Stats(NamedTuple):
@@ -187,7 +198,7 @@ def _stats(data: Data, resp_t: np.ndarray) -> _Stats:
     return _Stats(n, first, second, float(n.sum()))
 
 
-def _closed_form(params: _SParams, stats: _Stats, reg_covar: float | np.ndarray) -> _SParams:
+def _closed_form(params: SParams, stats: _Stats, reg_covar: float | np.ndarray) -> SParams:
     """Weights and the targets' marginals ``(m_c, v_c)``: exact maximisers given the rest
     (``v_c >= reg_covar``, per node when an array)."""
     k1 = params.targets.size
@@ -206,7 +217,7 @@ def _tril(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return _layout((), p)[3:]
 
 
-def _pack(params: _SParams) -> np.ndarray:
+def _pack(params: SParams) -> np.ndarray:
     L = params.chol
     il0, il1, diag = _tril(L.shape[0])
     lower = L[il0, il1]
@@ -214,7 +225,7 @@ def _pack(params: _SParams) -> np.ndarray:
     return np.concatenate([lower, params.h0, params.a.ravel(), params.b])
 
 
-def _unpack(x: np.ndarray, params: _SParams) -> _SParams:
+def _unpack(x: np.ndarray, params: SParams) -> SParams:
     p = params.chol.shape[0]
     k1 = params.targets.size
     il0, il1, diag = _tril(p)
@@ -228,12 +239,12 @@ def _unpack(x: np.ndarray, params: _SParams) -> _SParams:
 
 
 def _objective(
-    x: np.ndarray, params: _SParams, stats: _Stats, cap: float | np.ndarray = np.inf
+    x: np.ndarray, params: SParams, stats: _Stats, cap: float | np.ndarray = np.inf
 ) -> tuple[float, np.ndarray | None]:
     """Minus the profile expected complete-data log-likelihood per row, and its gradient."""
     cur = _unpack(x, params)
     with np.errstate(all="ignore"):
-        nat = _natural(cur)
+        nat = natural(cur)
     if (
         nat is None
         or not np.all(np.isfinite(nat.covariance))
@@ -266,74 +277,18 @@ def _objective(
     return -value / stats.total, -grad / stats.total
 
 
-def _lbfgs(
-    fun, x: np.ndarray, max_iter: int, history: tuple[list, list] | None = None, memory: int = 8
-):
-    """Minimise with L-BFGS and a backtracking Armijo search (infinite values are rejected).
-
-    ``history`` (pairs of steps and gradient changes) is updated in place, so that successive
-    M-steps of one EM run, whose objectives differ little, reuse the curvature estimate.
-    """
-    f, g = fun(x)
-    if not np.isfinite(f):
-        return x, f
-    s_hist, y_hist = history if history is not None else ([], [])
-    for _ in range(max_iter):
-        q = g.copy()
-        alphas = []
-        for s, y in zip(reversed(s_hist), reversed(y_hist), strict=True):
-            rho = 1.0 / (y @ s)
-            alpha = rho * (s @ q)
-            q -= alpha * y
-            alphas.append((rho, alpha))
-        if y_hist:
-            q *= (s_hist[-1] @ y_hist[-1]) / (y_hist[-1] @ y_hist[-1])
-        else:
-            q *= min(1.0, 1.0 / max(np.linalg.norm(g), 1e-12))
-        for (s, y), (rho, alpha) in zip(
-            zip(s_hist, y_hist, strict=True), reversed(alphas), strict=True
-        ):
-            q += (alpha - rho * (y @ q)) * s
-        d = -q
-        slope = g @ d
-        if slope >= 0:
-            d, slope = -g, -(g @ g)
-            s_hist.clear(), y_hist.clear()
-        if -slope < 1e-14:
-            break
-        step = 1.0
-        while True:
-            x_new = x + step * d
-            f_new, g_new = fun(x_new)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * step * slope:
-                break
-            step *= 0.5
-            if step < 1e-8:
-                return x, f
-        s, y = x_new - x, g_new - g
-        if s @ y > 1e-12:
-            s_hist.append(s), y_hist.append(y)
-            if len(s_hist) > memory:
-                s_hist.pop(0), y_hist.pop(0)
-        converged = f - f_new < 1e-12
-        x, f, g = x_new, f_new, g_new
-        if converged:
-            break
-    return x, f
-
-
 def _m_step(
-    params: _SParams, stats: _Stats, reg_covar: float | np.ndarray, steps: int, history=None
-) -> _SParams:
+    params: SParams, stats: _Stats, reg_covar: float | np.ndarray, steps: int, history=None
+) -> SParams:
     params = _closed_form(params, stats, reg_covar)
     cap = _precision_cap(reg_covar)
-    x, _ = _lbfgs(lambda z: _objective(z, params, stats, cap), _pack(params), steps, history)
+    x, _ = lbfgs(lambda z: _objective(z, params, stats, cap), _pack(params), steps, history)
     return _unpack(x, params)
 
 
-def _weighted_log_prob_t(data: Data, params: _SParams) -> np.ndarray:
+def _weighted_log_prob_t(data: Data, params: SParams) -> np.ndarray:
     """``log pi_c + log N(x_n; component c)``, component-major (K, N)."""
-    nat = _natural(params)
+    nat = natural(params)
     if nat is None:
         raise ValueError("interventional-mixture parameters are not positive definite")
     const = 0.5 * (nat.log_det - np.einsum("ki,ki->k", nat.h, nat.mean) - data.p * LOG_2PI)
@@ -342,26 +297,26 @@ def _weighted_log_prob_t(data: Data, params: _SParams) -> np.ndarray:
     return weighted
 
 
-def _e_step_t(data: Data, params: _SParams) -> tuple[float, np.ndarray]:
+def e_step_t(data: Data, params: SParams) -> tuple[float, np.ndarray]:
     """Mean log-likelihood and responsibilities, component-major (K, N)."""
     log_norm, resp_t = normalise_t(_weighted_log_prob_t(data, params))
     return check_ll(log_norm), resp_t
 
 
-def log_likelihood(data: Data, params: _SParams) -> float:
+def log_likelihood(data: Data, params: SParams) -> float:
     """Mean per-row log-likelihood (no responsibilities formed)."""
     return check_ll(logsumexp_t(_weighted_log_prob_t(data, params)))
 
 
 def run_gem(
     data: Data,
-    params: _SParams,
+    params: SParams,
     *,
     tol: float,
     reg_covar: float | np.ndarray,
     max_iter: int,
     steps: int = 10,
-) -> _SResult:
+) -> SResult:
     """Generalised EM from ``params``; stops when the mean log-likelihood changes by < ``tol``.
 
     ``reg_covar`` (scalar or per node) floors the targets' variances and sets the precision cap;
@@ -376,236 +331,17 @@ def run_gem(
     for n_iter in range(1, max_iter + 1):  # noqa: B007
         if hook is not None:
             hook()
-        ll, resp_t = _e_step_t(data, params)
+        ll, resp_t = e_step_t(data, params)
         history.append(ll)
         params = _m_step(params, _stats(data, resp_t), reg_covar, steps, curvature)
         if abs(ll - previous) < tol:
             converged = True
             break
         previous = ll
-    return _SResult(params, log_likelihood(data, params), n_iter, converged, np.asarray(history))
+    return SResult(params, log_likelihood(data, params), n_iter, converged, np.asarray(history))
 
 
-def _rank_two_fit(delta: np.ndarray, dh: np.ndarray) -> tuple[int, np.ndarray, float, float]:
-    """Best target ``j`` and ``(a, b)`` with ``delta ≈ s² e_j e_jᵀ - a aᵀ``, ``dh ≈ g e_j + b a``.
-
-    Off the ``(j, j)`` entry, ``delta`` must be ``-a aᵀ``: ``a_R`` comes from the most negative
-    eigenpair of ``delta[R, R]``, ``a_j`` from the row ``delta[j, R] = -a_j a_R`` and ``b`` from
-    ``dh[R] = b a_R``. Returns ``(j, a, b, residual)`` for the ``j`` with the smallest squared
-    residual of these equations.
-    """
-    p = delta.shape[0]
-    best = (0, np.zeros(p), 0.0, np.inf)
-    for j in range(p):
-        r = np.arange(p) != j
-        block = delta[np.ix_(r, r)]
-        vals, vecs = np.linalg.eigh(block)
-        a = np.zeros(p)
-        if vals[0] < 0:
-            a[r] = np.sqrt(-vals[0]) * vecs[:, 0]
-        norm2 = a @ a
-        if norm2 > 0:
-            a[j] = -(delta[j, r] @ a[r]) / norm2
-        b = (dh[r] @ a[r]) / norm2 if norm2 > 0 else 0.0
-        resid = (
-            np.sum((block + np.outer(a[r], a[r])) ** 2)
-            + 2 * np.sum((delta[j, r] + a[j] * a[r]) ** 2)
-            + np.sum((dh[r] - b * a[r]) ** 2)
-        )
-        if resid < best[3]:
-            best = (j, a, b, resid)
-    return best
-
-
-def from_gaussians(
-    weights: np.ndarray, means: np.ndarray, covariances: np.ndarray, base: int
-) -> tuple[_SParams, float]:
-    """Interventional-mixture start from free Gaussians with ``base`` as the observational one.
-
-    Each other component's target and ``(a, b)`` are read off its precision difference to the
-    base (:func:`_rank_two_fit`); ``(m, v)`` are its mean and variance of the target. Returns the
-    parameters (components reordered: base first; ``a`` shrunk where needed, :func:`_feasible`)
-    and the summed squared residual of the rank-two fits (zero when the Gaussians are exactly an
-    interventional mixture with this base).
-    """
-    precisions = np.linalg.inv(covariances)
-    hs = np.einsum("kij,kj->ki", precisions, means)
-    others = [c for c in range(weights.size) if c != base]
-    fits = [_rank_two_fit(precisions[c] - precisions[base], hs[c] - hs[base]) for c in others]
-    targets = np.array([f[0] for f in fits], dtype=np.intp)
-    p = means.shape[1]
-    a = np.array([f[1] for f in fits]).reshape(len(others), p)
-    idx = np.array(others, dtype=np.intp)
-    params = _SParams(
-        weights=np.concatenate([[weights[base]], weights[idx]]),
-        targets=targets,
-        chol=np.linalg.cholesky(precisions[base]),
-        h0=hs[base],
-        a=a,
-        b=np.array([f[2] for f in fits]),
-        m=means[idx, targets],
-        v=covariances[idx, targets, targets],
-    )
-    return _feasible(params), float(sum(f[3] for f in fits))
-
-
-def _feasible(params: _SParams, margin: float = 0.98) -> _SParams:
-    """Shrink each ``a_R`` so that ``Θ_0[R, R] - a_R a_Rᵀ`` is positive definite.
-
-    That holds iff ``q = a_Rᵀ Θ_0[R, R]⁻¹ a_R < 1``; where ``q >= margin`` the vector is scaled
-    by ``sqrt(margin / q)``. Starts read off noisy free covariances can violate it.
-    """
-    theta0 = params.chol @ params.chol.T
-    a = params.a.copy()
-    for c, j in enumerate(params.targets):
-        r = np.arange(theta0.shape[0]) != j
-        q = a[c, r] @ np.linalg.solve(theta0[np.ix_(r, r)], a[c, r])
-        if q >= margin:
-            a[c, r] *= np.sqrt(margin / q)
-    return params._replace(a=a)
-
-
-def grow_candidates(params: _SParams) -> list[_SParams]:
-    """(k+1)-component starts: a new intervention on each node, in four variants each.
-
-    The new component starts from the observational law with the target's marginal moved by one
-    observational standard deviation either way, and with ``a = 0`` (the other nodes keep their
-    observational conditional given the target: exact for a source node) or
-    ``a = Θ_0[:, j] / sqrt(Θ_0[j, j])`` (the target's whole Markov blanket is cut: exact for a
-    sink); EM then learns ``a``. It takes ``1 / (k + 1)`` of the weight from the others in
-    proportion.
-    """
-    nat = _natural(params)
-    p = params.chol.shape[0]
-    k = params.weights.size
-    mean0, cov0, theta0 = nat.mean[0], nat.covariance[0], nat.precision[0]
-    weights = np.concatenate([params.weights * k / (k + 1), [1.0 / (k + 1)]])
-    out = []
-    for j in range(p):
-        sd = np.sqrt(cov0[j, j])
-        for a in (np.zeros(p), theta0[:, j] / np.sqrt(theta0[j, j])):
-            for sign in (1.0, -1.0):
-                out.append(
-                    _feasible(
-                        params._replace(
-                            weights=weights,
-                            targets=np.append(params.targets, j),
-                            a=np.vstack([params.a, a]),
-                            b=np.append(params.b, 0.0),
-                            m=np.append(params.m, mean0[j] + sign * sd),
-                            v=np.append(params.v, cov0[j, j]),
-                        )
-                    )
-                )
-    return out
-
-
-def bic(data: Data, result: _SResult) -> float:
+def bic(data: Data, result: SResult) -> float:
     """``-2 log L + d log N`` of an interventional-mixture fit on ``data`` (its frame)."""
     k = result.params.weights.size
     return float(-2.0 * data.n * result.log_likelihood + n_parameters(k, data.p) * np.log(data.n))
-
-
-def _best_of(
-    data: Data, starts: list[_SParams], settings: dict, screen_iter: int = 20
-) -> _SResult | None:
-    """Fit every start for ``screen_iter`` iterations, then the best one to convergence."""
-    screened = []
-    for start in starts:
-        try:
-            short = run_gem(data, start, **{**settings, "max_iter": screen_iter})
-        except ValueError:  # a start that is not positive definite
-            continue
-        screened.append(short)
-    if not screened:
-        return None
-    best = max(screened, key=lambda r: r.log_likelihood)
-    if best.converged or screen_iter >= settings["max_iter"]:
-        return best
-    rest = run_gem(
-        data, best.params, **{**settings, "max_iter": settings["max_iter"] - screen_iter}
-    )
-    return rest._replace(
-        n_iter=best.n_iter + rest.n_iter, history=np.concatenate([best.history, rest.history])
-    )
-
-
-def converted_starts(
-    ranking: Data, weights, means, covariances, n_bases: int = 2
-) -> list[_SParams]:
-    """Starts from a free-Gaussian fit: the ``n_bases`` bases whose start has the highest
-    log-likelihood on the ``ranking`` rows (one E-step each)."""
-    ranked = []
-    for base in range(weights.size):
-        params, _ = from_gaussians(weights, means, covariances, base)
-        try:
-            ranked.append((log_likelihood(ranking, params), base, params))
-        except ValueError:
-            continue
-    ranked.sort(key=lambda item: (-item[0], item[1]))
-    return [params for _, _, params in ranked[:n_bases]]
-
-
-def fit_from_gaussians(
-    data: Data, ranking: Data, weights, means, covariances, settings: dict
-) -> _SResult | None:
-    """Best interventional-mixture fit started from a free-Gaussian fit (:func:`converted_starts`);
-    None when no start is positive definite."""
-    return _best_of(data, converted_starts(ranking, weights, means, covariances), settings)
-
-
-def _ranked_fit(
-    data: Data,
-    ranking: Data,
-    candidates: list[_SParams],
-    extra_starts: list[_SParams],
-    settings: dict,
-    n_candidates: int = 2,
-    rank_iter: int = 8,
-) -> _SResult | None:
-    """Rank ``candidates`` by ``rank_iter`` GEM iterations on the ``ranking`` rows; fit the best
-    ``n_candidates`` and ``extra_starts`` on ``data`` and return the best fit."""
-    ranked = []
-    for start in candidates:
-        try:
-            short = run_gem(
-                ranking, start, tol=0.0, reg_covar=settings["reg_covar"], max_iter=rank_iter
-            )
-        except ValueError:
-            continue
-        ranked.append((short.log_likelihood, short.params))
-    ranked.sort(key=lambda pair: -pair[0])
-    starts = [params for _, params in ranked[:n_candidates]] + list(extra_starts)
-    return _best_of(data, starts, settings)
-
-
-def grow_fit(
-    data: Data, ranking: Data, current: _SResult, extra_starts: list[_SParams], settings: dict
-) -> _SResult | None:
-    """Best (k+1)-component fit: ``current`` grown by one intervention (:func:`grow_candidates`,
-    ranked on the ``ranking`` rows), or one of ``extra_starts``."""
-    return _ranked_fit(data, ranking, grow_candidates(current.params), extra_starts, settings)
-
-
-def prune_fit(data: Data, ranking: Data, current: _SResult, settings: dict) -> _SResult | None:
-    """Best (k-1)-component fit reached by deleting one interventional component of ``current``.
-
-    Growing adds one component at a time, so a k-fit can carry a component that a better
-    (k-1)-fit does without; this is the check.
-    """
-    params = current.params
-    candidates = []
-    for c in range(params.targets.size):
-        keep = np.arange(params.targets.size) != c
-        weights = np.delete(params.weights, c + 1)
-        candidates.append(
-            params._replace(
-                weights=weights / weights.sum(),
-                targets=params.targets[keep],
-                a=params.a[keep],
-                b=params.b[keep],
-                m=params.m[keep],
-                v=params.v[keep],
-            )
-        )
-    return _ranked_fit(data, ranking, candidates, [], settings)
