@@ -36,8 +36,9 @@ def _reaches(A: np.ndarray, start: int, goal: int) -> bool:
     return False
 
 
-def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndarray,
-          max_moves: int = 200) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def climb(
+    model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndarray, max_moves: int = 200
+) -> tuple[np.ndarray, np.ndarray]:
     """Greedy single-arc moves from ``dag`` while the expected BIC improves.
 
     ``model`` supplies ``fit_mech``, ``log_n`` and ``p``; ``groups`` is the (p, K) starting
@@ -90,8 +91,12 @@ def climb(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndar
                     ok = not _reaches(A, i, j)
                     A[i, j] = 1
                     if ok:
-                        delta = (score(j, pa(j, drop=i))[0] + score(i, pa(i, add=j))[0] - now_j
-                                 - score(i, pa(i))[0])  # fmt: skip
+                        delta = (
+                            score(j, pa(j, drop=i))[0]
+                            + score(i, pa(i, add=j))[0]
+                            - now_j
+                            - score(i, pa(i))[0]
+                        )
                         if delta > best:
                             best, move = delta, ("reverse", i, j)
                 elif not A[j, i] and not _reaches(A, j, i):

@@ -1,19 +1,24 @@
-"""Searching a shared-mechanism mixture's grouping and number of components (private).
+"""Searching a shared-mechanism mixture's grouping, number of components, DAG and observational
+component (private; the model is :mod:`causalmix.mixture.mechanisms`).
 
 Moves at one node (merge two groups, move one component to another group or a group of its own)
 are ranked by the change of the expected complete-data log-likelihood and accepted only when the
 mixture's BIC, with the moved mechanisms refitted and the rows' likelihood recomputed exactly,
 improves. Components are added by splitting one component at one node (a local two-mechanism
 fit at every node and component proposes where) or by gathering one node's target back from the
-components that hold it besides their own, and deleted while the BIC improves.
+components that hold it besides their own, and deleted while the BIC improves. Structural-EM
+rounds (:func:`dag_rounds`) change the DAG; :func:`choose_observational` picks the component
+without targets.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
+from causalmix.mixture._dag_climb import climb
 from causalmix.mixture._mechanism_em import (
     MechanismModel,
     MechanismState,
@@ -24,10 +29,26 @@ from causalmix.mixture._mechanism_em import (
     logsumexp_t,
     m_step,
     run_em,
+    sharing_counts,
 )
 from causalmix.mixture._mechanism_split import gather_proposals, split_proposals
+from causalmix.mixture._order_search import order_search
 
-__all__ = ["SearchFit", "search", "select_components", "target_groups"]
+__all__ = [
+    "SearchFit",
+    "choose_observational",
+    "dag_rounds",
+    "grow",
+    "move_candidates",
+    "node_q",
+    "prune",
+    "search",
+    "search_node",
+    "select_components",
+    "target_groups",
+]
+
+logger = logging.getLogger(__name__)
 
 
 def move_candidates(groups_j: np.ndarray) -> list[np.ndarray]:
@@ -232,3 +253,56 @@ def select_components(
     fit = improve(fit, lambda m, f, s: grow(m, f, s) if f.resp_t.shape[0] < k_max else None)
     fit = improve(fit, prune)
     return fit
+
+
+def dag_rounds(
+    model: MechanismModel, fit: SearchFit, settings: dict, max_rounds: int, rounds: list
+) -> SearchFit:
+    """Structural-EM rounds: an order search and arc moves by expected BIC, then grouping search
+    and EM; a round that does not improve the mixture's BIC is undone and ends the rounds."""
+    for _ in range(max_rounds - 1):
+        old_dag, old_bic = model.dag.copy(), fit.bic(model)
+        st = fit.state
+        ordered = order_search(model, st.groups, st.G, st.nc, old_dag)
+        new_dag, new_groups = climb(model, st.groups, st.G, st.nc, ordered)
+        if np.array_equal(new_dag, old_dag):
+            break
+        model.set_dag(new_dag)
+        state = m_step(model, new_groups, fit.resp_t)
+        ll, resp_t = e_step(state)
+        moved = search(model, SearchFit(state, ll, resp_t, fit.n_iter, False, fit.passes), settings)
+        rounds.append((new_dag, moved.bic(model)))
+        if moved.bic(model) >= old_bic:
+            model.set_dag(old_dag)  # never worse than the round before
+            break
+        fit = moved
+    return fit
+
+
+def choose_observational(
+    model: MechanismModel, fit: SearchFit, settings: dict, n_candidates: int | None
+) -> tuple[int, dict[int, tuple], int]:
+    """The observational component: the candidate whose target model has the smallest BIC.
+
+    The candidates are the ``n_candidates`` components that share most mechanisms (None: all);
+    each one's target model (:func:`target_groups`) is fitted by EM from ``fit``. Returns the
+    chosen component, per candidate ``(state, ll, resp_t, converged, bic)``, and the EM
+    iterations of ``fit`` and of these fits together.
+    """
+    state, resp_t = fit.state, fit.resp_t
+    order = np.argsort(-sharing_counts(state.groups), kind="stable")
+    cands = order if n_candidates is None else order[:n_candidates]
+    fits = {}
+    n_iter = fit.n_iter
+    for o in cands:
+        tg = target_groups(state.groups, int(o))
+        st, ll_o, r_o, it, conv = run_em(model, tg, resp_t, settings["max_iter"], settings["tol"])
+        n_iter += it
+        fits[int(o)] = (st, ll_o, r_o, conv, bic_of(model, tg, ll_o))
+    obs = min(fits, key=lambda o: fits[o][4])
+    logger.debug(
+        "grouping %s; target-model BIC per candidate %s",
+        state.groups.tolist(),
+        {o: f[4] for o, f in fits.items()},
+    )
+    return obs, fits, n_iter

@@ -53,8 +53,9 @@ class _NodeScores:
     grouping's coarsenings: a wrong DAG needs extra mechanism groups that the right one merges,
     so the grouping found under the current DAG alone would make that DAG look right."""
 
-    def __init__(self, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, floor: float,
-                 log_n: float) -> None:  # fmt: skip
+    def __init__(
+        self, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, floor: float, log_n: float
+    ) -> None:
         self.p = groups.shape[0]
         self.floor, self.log_n = floor, log_n
         self.grams = [
@@ -122,8 +123,9 @@ class _NodeScores:
         return total
 
 
-def order_search(model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray,
-                 dag: np.ndarray) -> np.ndarray:  # fmt: skip
+def order_search(
+    model, groups: np.ndarray, G: np.ndarray, nc: np.ndarray, dag: np.ndarray
+) -> np.ndarray:
     """The DAG of the best order reached from ``dag``'s topological order by moving one node at a
     time (``model`` supplies ``p``, ``floor`` and ``log_n``; ``G``, ``nc`` are the per-component
     Grams and weights of the current responsibilities)."""

@@ -145,8 +145,11 @@ def refine(
     result = run_em(mapper, center, params, tol=tol, reg_covar=mixture.reg_covar, max_iter=max_iter)
     logger.info(
         "refined %d components on %d rows in %d EM passes (mean log-likelihood %.4f)",
-        mixture.n_components, n, result.n_iter, result.log_likelihood,
-    )  # fmt: skip
+        mixture.n_components,
+        n,
+        result.n_iter,
+        result.log_likelihood,
+    )
     return to_fit(result, center, n, mixture.reg_covar)
 
 

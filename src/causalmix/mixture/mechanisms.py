@@ -49,22 +49,23 @@ from causalmix._validation import (
     check_real,
 )
 from causalmix.graphs import check_dag
-from causalmix.mixture._dag_climb import climb
 from causalmix.mixture._mechanism_em import (
     MechanismModel,
     MechanismState,
-    bic_of,
     canonical,
     e_step,
     logsumexp_t,
     m_step,
     n_parameters,
-    run_em,
-    sharing_counts,
     to_data_units,
 )
-from causalmix.mixture._mechanism_search import SearchFit, search, select_components, target_groups
-from causalmix.mixture._order_search import order_search
+from causalmix.mixture._mechanism_search import (
+    SearchFit,
+    choose_observational,
+    dag_rounds,
+    search,
+    select_components,
+)
 
 __all__ = ["MechanismMixture", "fit_mechanism_mixture", "mechanism_parameters"]
 
@@ -167,30 +168,6 @@ class MechanismMixture:
         return (
             float(min(others) - self.observational_bics[self.observational]) if others else np.inf
         )
-
-
-def _dag_rounds(
-    model: MechanismModel, fit: SearchFit, settings: dict, max_rounds: int, rounds: list
-) -> SearchFit:
-    """Structural-EM rounds: an order search and arc moves by expected BIC, then grouping search
-    and EM; a round that does not improve the mixture's BIC is undone and ends the rounds."""
-    for _ in range(max_rounds - 1):
-        old_dag, old_bic = model.dag.copy(), fit.bic(model)
-        st = fit.state
-        ordered = order_search(model, st.groups, st.G, st.nc, old_dag)
-        new_dag, new_groups = climb(model, st.groups, st.G, st.nc, ordered)
-        if np.array_equal(new_dag, old_dag):
-            break
-        model.set_dag(new_dag)
-        state = m_step(model, new_groups, fit.resp_t)
-        ll, resp_t = e_step(state)
-        moved = search(model, SearchFit(state, ll, resp_t, fit.n_iter, False, fit.passes), settings)
-        rounds.append((new_dag, moved.bic(model)))
-        if moved.bic(model) >= old_bic:
-            model.set_dag(old_dag)  # never worse than the round before
-            break
-        fit = moved
-    return fit
 
 
 def fit_mechanism_mixture(
@@ -334,10 +311,10 @@ def fit_mechanism_mixture(
     rounds = [(model.dag.copy(), fit.bic(model))]
     # structure first at the starting K (a wrong DAG makes extra components look worth their
     # price), then K, then the structure again for the new components
-    fit = _dag_rounds(model, fit, settings, max_rounds, rounds)
+    fit = dag_rounds(model, fit, settings, max_rounds, rounds)
     if select_k:
         fit = select_components(model, fit, settings, k_max, curve)
-        fit = _dag_rounds(model, fit, settings, max_rounds, rounds)
+        fit = dag_rounds(model, fit, settings, max_rounds, rounds)
         fit = select_components(model, fit, settings, fit.resp_t.shape[0], curve)
 
     if model is not full:
@@ -347,31 +324,18 @@ def fit_mechanism_mixture(
         contrib = [full.node_logdens(j, st.mechs[j]) for j in range(p)]
         state = MechanismState(st.groups.copy(), st.mechs, st.log_w, contrib)
         ll, resp_t = e_step(state)
-        fit = search(full, SearchFit(state, ll, resp_t, fit.n_iter, False, fit.passes),
-                      {**settings, "max_passes": 2})  # fmt: skip
+        fit = search(
+            full,
+            SearchFit(state, ll, resp_t, fit.n_iter, False, fit.passes),
+            {**settings, "max_passes": 2},
+        )
         curve = {k: v * n / model.n for k, v in curve.items()}  # rescaled, for the record only
         rounds = [(d, b * n / model.n) for d, b in rounds]
         model = full
 
-    # observational component: the target model with the smallest BIC
-    state, resp_t = fit.state, fit.resp_t
-    K = resp_t.shape[0]
-    order = np.argsort(-sharing_counts(state.groups), kind="stable")
-    cands = order if observational_candidates is None else order[:observational_candidates]
-    fits = {}
-    n_iter = fit.n_iter
-    for o in cands:
-        tg = target_groups(state.groups, int(o))
-        st, ll_o, r_o, it, conv = run_em(model, tg, resp_t, settings["max_iter"], settings["tol"])
-        n_iter += it
-        fits[int(o)] = (st, ll_o, r_o, conv, bic_of(model, tg, ll_o))
-    obs = min(fits, key=lambda o: fits[o][4])
-    logger.debug(
-        "grouping %s; target-model BIC per candidate %s",
-        state.groups.tolist(),
-        {o: f[4] for o, f in fits.items()},
-    )
+    obs, fits, n_iter = choose_observational(model, fit, settings, observational_candidates)
     state, ll, resp_t, converged, _ = fits[obs]
+    K = resp_t.shape[0]
     targets = tuple(
         frozenset(int(j) for j in np.flatnonzero(state.groups[:, c] != state.groups[:, obs]))
         for c in range(K)
@@ -381,8 +345,11 @@ def fit_mechanism_mixture(
     d = n_parameters(model, state.groups)
     logger.info(
         "mechanism mixture: %d components, observational %d, targets %s, %d passes",
-        K, obs, [sorted(t) for t in targets], fit.passes,
-    )  # fmt: skip
+        K,
+        obs,
+        [sorted(t) for t in targets],
+        fit.passes,
+    )
     return MechanismMixture(
         dag=model.dag.copy(),
         weights=np.exp(state.log_w),

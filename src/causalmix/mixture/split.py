@@ -163,8 +163,11 @@ def _histogram_modes(z: np.ndarray, w: np.ndarray, bins: int = 64) -> tuple[np.n
     lo = np.where(hi > lo, lo, lo - 0.5 * bins * width)  # constant column: bins around it
     idx = np.clip(((z - lo) / width).astype(np.intp), 0, bins - 1)
     idx += np.arange(z.shape[1]) * bins
-    counts = np.bincount(idx.ravel(), weights=np.broadcast_to(w[:, None], z.shape).ravel(),
-                         minlength=z.shape[1] * bins).reshape(z.shape[1], bins)  # fmt: skip
+    counts = np.bincount(
+        idx.ravel(),
+        weights=np.broadcast_to(w[:, None], z.shape).ravel(),
+        minlength=z.shape[1] * bins,
+    ).reshape(z.shape[1], bins)
     top = np.argmax(counts, axis=1)
     return lo + (top + 0.5) * width, (0.5 * width) ** 2
 
@@ -203,11 +206,11 @@ def _ranked_splits(data: Data, params, resp_t, rng, reg_covar, n_proposal_rows, 
     # the columns' fits are independent: blocks of columns bound the (3 D, rows) temporaries
     # (3 GB at p = 100, K = 51 in one piece) and keep them in cache
     step = max(1, _RANK_FLOATS // (3 * n_proposal_rows))
-    gain = np.concatenate([
+    gains = [
         _fit_two_gaussians_1d(z[:, j : j + step], ones, reg_covar, n_iter=rank_iter)[0]
         for j in range(0, z.shape[1], step)
-    ])  # fmt: skip
-    return gain * np.asarray(scale), owners
+    ]
+    return np.concatenate(gains) * np.asarray(scale), owners
 
 
 def _split_posteriors(data: Data, resp_t, means, chosen, rng, reg_covar, n_split_rows):
