@@ -95,7 +95,7 @@ def _fit_two_gaussians_1d(
     mean = sum_z / total
     var = np.maximum(sum_z2 / total - mean**2, 0.0) + reg
     one = -0.5 * total * (LOG_2PI + np.log(var) + (var - reg) / var)
-    q1, q3 = _weighted_quantiles(z, w, (0.25, 0.75))
+    q1, q3 = np.quantile(z, (0.25, 0.75), axis=0, weights=w, method="inverted_cdf")
     mode, mode_var = _histogram_modes(z, w)
     # starts: location split; scale split (a narrow part inside a broad one); a spike at the
     # mode of a broad part
@@ -170,18 +170,6 @@ def _histogram_modes(z: np.ndarray, w: np.ndarray, bins: int = 64) -> tuple[np.n
     ).reshape(z.shape[1], bins)
     top = np.argmax(counts, axis=1)
     return lo + (top + 0.5) * width, (0.5 * width) ** 2
-
-
-def _weighted_quantiles(z: np.ndarray, w: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
-    order = np.argsort(z, axis=0)
-    cw = np.cumsum(w[order], axis=0)
-    cw /= cw[-1]
-    out = []
-    for q in qs:
-        idx = np.argmax(cw >= q, axis=0)
-        cols = np.arange(z.shape[1])
-        out.append(z[order[idx, cols], cols])
-    return out
 
 
 def _ranked_splits(data: Data, params, resp_t, rng, reg_covar, n_proposal_rows, rank_iter):
