@@ -2,15 +2,16 @@
 
 For data too long for the in-memory EM of :mod:`causalmix.mixture._gaussian` (which keeps
 ``(K, N)`` responsibilities and, for short data, an ``(N, p (p + 1) / 2)`` feature matrix), every
-pass here visits the rows block by block and keeps only sums: one pass of :func:`em_pass` is an
+pass here visits the rows block by block and keeps only sums: one pass of :func:`em_block` per block is an
 E-step and the M-step's sufficient statistics at once (``sum log p(x)``, ``n_c``,
-``sum r x`` and ``sum r x xᵀ`` per component), :func:`summary_pass` gives the final
+``sum r x`` and ``sum r x xᵀ`` per component), :func:`summary_block` gives the final
 per-component statistics (effective sizes and intercept-augmented Grams, as
 :meth:`SufficientStatistics.from_responsibilities`) and the most probable component of every row.
 
 The E-step is the Cholesky (whitened) form, ``||(x - mu_c) U_c||²`` for all components in one
-``(rows, p) @ (p, K p)`` product, ``N p² K`` multiply-adds per pass and no per-row feature
-vector; the M-step's second moments are :func:`~causalmix.mixture._gaussian.second_moments`
+``(rows, p) @ (p, K p)`` product per block, ``N p² K`` multiply-adds per pass and no per-row
+feature vector (the arithmetic of :func:`~causalmix.mixture._gaussian.cholesky_log_prob_t`, kept
+separate: its sub-blocks and output layout give other roundings downstream); the M-step's second moments are :func:`~causalmix.mixture._gaussian.second_moments`
 (one GEMM per block against the rows scaled by every component's responsibilities). Both are
 exact for any data (no expanded quadratic form).
 
@@ -34,6 +35,7 @@ from causalmix.mixture._gaussian import (
     Params,
     compute_precision_cholesky,
     finite_ll,
+    iterate_em,
     normalise_t,
     second_moments,
 )
@@ -182,23 +184,19 @@ def run_em(
     """EM over blocks from ``params`` (means relative to ``center``), scikit-learn's stopping rule.
 
     The iterates are those of :func:`causalmix.mixture._gaussian.run_em` on the same rows up to
-    rounding: iteration ``n`` evaluates ``l(theta_{n-1})`` and computes ``theta_n`` in one pass,
-    and a last pass gives ``l`` of the returned parameters.
+    rounding: each round (:func:`~causalmix.mixture._gaussian.iterate_em`) is one pass, the
+    E-step's log-likelihood and the M-step's sums at once, and a last pass gives ``l`` of the
+    returned parameters.
     """
-    history = []
-    previous = -np.inf
-    converged = False
-    for _ in range(max_iter):
-        sums = em_sums(mapper, center, params)
-        ll = _mean_ll(sums)
-        params = params_from_sums(sums, reg_covar)
-        history.append(ll)
-        if abs(ll - previous) < tol:
-            converged = True
-            break
-        previous = ll
-    final = em_sums(mapper, center, params)
-    return EMResult(params, _mean_ll(final), len(history), converged, np.asarray(history))
+
+    def step(theta: Params) -> tuple[float, Params]:
+        sums = em_sums(mapper, center, theta)
+        return _mean_ll(sums), params_from_sums(sums, reg_covar)
+
+    def final(theta: Params) -> float:
+        return _mean_ll(em_sums(mapper, center, theta))
+
+    return iterate_em(step, final, params, tol=tol, max_iter=max_iter)
 
 
 def _mean_ll(sums: EMSums) -> float:

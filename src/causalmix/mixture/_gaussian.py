@@ -38,6 +38,7 @@ __all__ = [
     "estimate_gaussian_parameters",
     "estimate_log_gaussian_prob",
     "finite_ll",
+    "iterate_em",
     "logsumexp_t",
     "m_step_t",
     "normalise_log",
@@ -360,16 +361,21 @@ def e_step(X: np.ndarray | Data, params: Params) -> tuple[float, np.ndarray]:
     return ll, weighted.T
 
 
-def run_em(
-    X: np.ndarray | Data, params: Params, *, tol: float, reg_covar: float, max_iter: int
+def iterate_em(
+    step: Callable[[Params], tuple[float, Params]],
+    log_likelihood: Callable[[Params], float],
+    params: Params,
+    *,
+    tol: float,
+    max_iter: int,
 ) -> EMResult:
-    """EM iterations from ``params`` on centred data, scikit-learn's convergence rule.
+    """EM rounds from ``params`` with scikit-learn's convergence rule (in memory or block-wise).
 
-    Iteration ``n`` evaluates ``l(theta_{n-1})`` in the E-step and computes ``theta_n``; it stops
-    when ``|l(theta_{n-1}) - l(theta_{n-2})| < tol``. A final E-step gives ``l`` of the returned
-    ``theta``. Pass a :class:`Data` to reuse the row features across calls.
+    ``step(theta)`` is one round, ``(l(theta), theta')``: the E-step's mean log-likelihood and the
+    M-step's parameters. Iteration ``n`` evaluates ``l(theta_{n-1})`` and computes ``theta_n``; it
+    stops when ``|l(theta_{n-1}) - l(theta_{n-2})| < tol``. ``log_likelihood`` gives ``l`` of the
+    returned ``theta``. Calls :data:`EM_ROUND_HOOK` before every round while it is set.
     """
-    data = as_data(X)
     history = []
     previous = -np.inf
     converged = False
@@ -377,12 +383,29 @@ def run_em(
     for _ in range(max_iter):
         if hook is not None:
             hook()
-        ll, _, resp_t = e_step_t(data, params)
-        params = params_from_resp_t(data, resp_t, reg_covar)
+        ll, params = step(params)
         history.append(ll)
         if abs(ll - previous) < tol:
             converged = True
             break
         previous = ll
-    final_ll, _, _ = e_step_t(data, params)
-    return EMResult(params, final_ll, len(history), converged, np.asarray(history))
+    return EMResult(params, log_likelihood(params), len(history), converged, np.asarray(history))
+
+
+def run_em(
+    X: np.ndarray | Data, params: Params, *, tol: float, reg_covar: float, max_iter: int
+) -> EMResult:
+    """EM iterations from ``params`` on centred data (:func:`iterate_em`).
+
+    Pass a :class:`Data` to reuse the row features across calls.
+    """
+    data = as_data(X)
+
+    def step(theta: Params) -> tuple[float, Params]:
+        ll, _, resp_t = e_step_t(data, theta)
+        return ll, params_from_resp_t(data, resp_t, reg_covar)
+
+    def final(theta: Params) -> float:
+        return e_step_t(data, theta)[0]
+
+    return iterate_em(step, final, params, tol=tol, max_iter=max_iter)
