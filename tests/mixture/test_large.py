@@ -9,11 +9,11 @@ import pytest
 
 from causalmix.mixture import _chunked as chunked
 from causalmix.mixture import component_statistics, fit_mixture, large, select_n_components
+from causalmix.mixture._em_loop import run_em
 from causalmix.mixture._gaussian import (
     Data,
     Params,
     params_from_resp,
-    run_em,
     second_moments,
 )
 from causalmix.mixture.split import split_many

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from causalmix.mixture._gaussian import params_from_resp, run_em
+from causalmix.mixture._em_loop import run_em
+from causalmix.mixture._gaussian import params_from_resp
 from causalmix.mixture.split import _directions, _fit_two_gaussians_1d, _posterior_1d, grow
 from tests.mixture.conftest import blobs
 

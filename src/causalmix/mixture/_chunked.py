@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from causalmix.mixture._em_loop import iterate_em
 from causalmix.mixture._gaussian import (
     EPS,
     LOG_2PI,
@@ -35,7 +36,6 @@ from causalmix.mixture._gaussian import (
     Params,
     compute_precision_cholesky,
     finite_ll,
-    iterate_em,
     normalise_t,
     second_moments,
 )
@@ -183,8 +183,8 @@ def run_em(
 ) -> EMResult:
     """EM over blocks from ``params`` (means relative to ``center``), scikit-learn's stopping rule.
 
-    The iterates are those of :func:`causalmix.mixture._gaussian.run_em` on the same rows up to
-    rounding: each round (:func:`~causalmix.mixture._gaussian.iterate_em`) is one pass, the
+    The iterates are those of :func:`causalmix.mixture._em_loop.run_em` on the same rows up to
+    rounding: each round (:func:`~causalmix.mixture._em_loop.iterate_em`) is one pass, the
     E-step's log-likelihood and the M-step's sums at once, and a last pass gives ``l`` of the
     returned parameters.
     """

@@ -3,7 +3,8 @@
 The iteration is scikit-learn's ``GaussianMixture(covariance_type="full")``: the M-step floors
 ``n_c`` by ``10 eps`` and adds ``reg_covar`` to every diagonal; convergence is an absolute change of
 the mean log-likelihood below ``tol``. Data are centred by the caller; means live in that frame.
-Public entry points are in :mod:`causalmix.mixture.em`.
+The EM loop is :mod:`causalmix.mixture._em_loop`; public entry points are in
+:mod:`causalmix.mixture.em`.
 
 Inside EM both steps are one matrix product with the same per-row features
 ``f(x) = (x_i x_j for i <= j, x, 1)`` (:class:`Data`, component-major layout ``(K, N)``):
@@ -38,14 +39,12 @@ __all__ = [
     "estimate_gaussian_parameters",
     "estimate_log_gaussian_prob",
     "finite_ll",
-    "iterate_em",
     "logsumexp_t",
     "m_step_t",
     "normalise_log",
     "normalise_t",
     "params_from_resp",
     "params_from_resp_t",
-    "run_em",
     "second_moments",
     "weighted_log_prob_t",
 ]
@@ -147,9 +146,9 @@ def cholesky_log_prob_t(X: np.ndarray, means: np.ndarray, U: np.ndarray) -> np.n
 class Data:
     """Centred data and its row features ``f(x) = (x_i x_j for i <= j, x, 1)``, for fast EM.
 
-    Build it once per data matrix and pass it to :func:`run_em`, :func:`e_step` and
-    :func:`params_from_resp` wherever the same rows are fitted repeatedly (model selection fits
-    many k on the same rows). The features are stored as a ``(T, N)`` array when they fit in
+    Build it once per data matrix and pass it to :func:`e_step`, :func:`params_from_resp` and
+    :func:`~causalmix.mixture._em_loop.run_em` wherever the same rows are fitted repeatedly
+    (model selection fits many k on the same rows). The features are stored as a ``(T, N)`` array when they fit in
     ``_MOMENT_BUDGET`` floats; otherwise both steps use the Cholesky / ``syrk`` forms (module
     docstring) and no features are formed.
     """
@@ -359,53 +358,3 @@ def e_step(X: np.ndarray | Data, params: Params) -> tuple[float, np.ndarray]:
     ll = check_ll(log_norm)
     weighted -= log_norm
     return ll, weighted.T
-
-
-def iterate_em(
-    step: Callable[[Params], tuple[float, Params]],
-    log_likelihood: Callable[[Params], float],
-    params: Params,
-    *,
-    tol: float,
-    max_iter: int,
-) -> EMResult:
-    """EM rounds from ``params`` with scikit-learn's convergence rule (in memory or block-wise).
-
-    ``step(theta)`` is one round, ``(l(theta), theta')``: the E-step's mean log-likelihood and the
-    M-step's parameters. Iteration ``n`` evaluates ``l(theta_{n-1})`` and computes ``theta_n``; it
-    stops when ``|l(theta_{n-1}) - l(theta_{n-2})| < tol``. ``log_likelihood`` gives ``l`` of the
-    returned ``theta``. Calls :data:`EM_ROUND_HOOK` before every round while it is set.
-    """
-    history = []
-    previous = -np.inf
-    converged = False
-    hook = EM_ROUND_HOOK.get()
-    for _ in range(max_iter):
-        if hook is not None:
-            hook()
-        ll, params = step(params)
-        history.append(ll)
-        if abs(ll - previous) < tol:
-            converged = True
-            break
-        previous = ll
-    return EMResult(params, log_likelihood(params), len(history), converged, np.asarray(history))
-
-
-def run_em(
-    X: np.ndarray | Data, params: Params, *, tol: float, reg_covar: float, max_iter: int
-) -> EMResult:
-    """EM iterations from ``params`` on centred data (:func:`iterate_em`).
-
-    Pass a :class:`Data` to reuse the row features across calls.
-    """
-    data = as_data(X)
-
-    def step(theta: Params) -> tuple[float, Params]:
-        ll, _, resp_t = e_step_t(data, theta)
-        return ll, params_from_resp_t(data, resp_t, reg_covar)
-
-    def final(theta: Params) -> float:
-        return e_step_t(data, theta)[0]
-
-    return iterate_em(step, final, params, tol=tol, max_iter=max_iter)

@@ -18,7 +18,8 @@ import logging
 
 import numpy as np
 
-from causalmix.mixture._gaussian import Data, EMResult, params_from_resp_t, run_em
+from causalmix.mixture._em_loop import run_em
+from causalmix.mixture._gaussian import Data, EMResult, params_from_resp_t
 from causalmix.mixture._progress import report_stage
 from causalmix.mixture._structured import (
     SParams,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from causalmix.mixture._em_loop import run_em
 from causalmix.mixture._fit import initial_params
-from causalmix.mixture._gaussian import Data, EMResult, e_step, params_from_resp, run_em
+from causalmix.mixture._gaussian import Data, EMResult, e_step, params_from_resp
 from causalmix.mixture._progress import report_stage
 from causalmix.mixture.split import grow, split_many
 

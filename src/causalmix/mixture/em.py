@@ -40,8 +40,9 @@ from causalmix._validation import (
     check_random_state,
     check_real,
 )
+from causalmix.mixture._em_loop import run_em
 from causalmix.mixture._fit import GaussianMixtureFit, initial_params, to_fit
-from causalmix.mixture._gaussian import EMResult, run_em
+from causalmix.mixture._gaussian import EMResult
 
 __all__ = ["GaussianMixtureFit", "fit_mixture"]
 

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from causalmix.mixture._em_loop import run_em
 from causalmix.mixture._gaussian import (
     LOG_2PI,
     Data,
@@ -35,7 +36,6 @@ from causalmix.mixture._gaussian import (
     as_data,
     e_step_t,
     params_from_resp_t,
-    run_em,
 )
 
 __all__ = ["grow", "split_many"]
