@@ -374,7 +374,7 @@ def render(saved: dict[str, Any]) -> str:
         "Data: `causalmix.simulate` (density 0.8, weights ±U[0.5, 1], N(0, 1) noise, equal "
         "component sizes); K̂ = K is the fraction of seeds whose chosen number of components equals "
         "the true one. sBIC (the BIC of the interventional mixture, "
-        "`causalmix.mixture.structured`) is the default criterion of `select_n_components`; "
+        "`causalmix.mixture._structured`, searched by `causalmix.mixture._sbic`) is the default criterion of `select_n_components`; "
         "BIC is the free-covariance mixture's.",
         "",
         "## 1. Paper protocol (do-interventions to 1.0)",

@@ -229,9 +229,7 @@ def test_refits_skip_the_checks_and_nothing_else(simulated):
     # the checks run last in fit (their draws from the Generator come after every claim), so a
     # refit without them makes the same claims as with them
     full = MixtureUTIGSP(random_state=0).fit(simulated.X[:2048])
-    quiet = MixtureUTIGSP(random_state=0)
-    quiet._diagnose = False
-    quiet.fit(simulated.X[:2048])
+    quiet = MixtureUTIGSP(random_state=0).fit(simulated.X[:2048], diagnose=False)
     assert quiet.diagnostics_ == () and len(full.diagnostics_) > 0
     np.testing.assert_array_equal(quiet.icpdag_, full.icpdag_)
     np.testing.assert_array_equal(quiet.means_, full.means_)

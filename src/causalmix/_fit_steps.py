@@ -120,11 +120,7 @@ def scaling_rows(X: Any, big: bool) -> Any:
     if not big:
         return X
     idx = np.linspace(0, X.shape[0] - 1, large.IN_MEMORY_ROWS).round().astype(np.intp)
-    if large.is_dask_array(X):
-        from causalmix.mixture._dask import take_rows
-
-        return take_rows(X, idx)
-    return X[idx]
+    return large.take_rows(X, idx)
 
 
 def check_observational_rows(rows: object, n: int) -> np.ndarray | None:

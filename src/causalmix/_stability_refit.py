@@ -61,12 +61,11 @@ def refit_once(
         else rng.choice(X.shape[0], m, replace=False)
     )
     est = clone(template).set_params(random_state=rng)
-    est._diagnose = False  # checks come last in fit: skipping them changes no claim
     with threadpool_limits(limits=1), warnings.catch_warnings():
         # no BLAS oversubscription (same arithmetic for any n_jobs); a refit's diagnostics are
         # not the user's result, so its CausalmixWarnings are not shown
         warnings.simplefilter("ignore", CausalmixWarning)
-        est.fit(X[np.sort(rows)])
+        fit_without_checks(est, X[np.sort(rows)])
     A = np.asarray(est.icpdag_) != 0
     matching = match_components(*unit_free(est.means_, est.covariances_, unit), *ref_z)
     K_ref, p = ref_z[0].shape
@@ -96,3 +95,14 @@ def unit_free(means: Any, covs: Any, unit: tuple[np.ndarray, np.ndarray]) -> tup
     location, scale = unit
     covs = np.asarray(covs) / np.multiply.outer(scale, scale)
     return (np.asarray(means) - location) / scale, covs
+
+
+def fit_without_checks(est: Any, X: Any, **fit_params: Any) -> Any:
+    """``est.fit(X)``, skipping a :class:`~causalmix.MixtureUTIGSP`'s diagnostic checks: they come
+    last in ``fit`` and change no other attribute, and a stability fit's checks are not part of
+    its result. Other estimators are fitted as they are."""
+    from causalmix.estimator import MixtureUTIGSP
+
+    if isinstance(est, MixtureUTIGSP):
+        fit_params["diagnose"] = False
+    return est.fit(X, **fit_params)

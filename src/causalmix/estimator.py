@@ -171,10 +171,6 @@ class MixtureUTIGSP(BaseEstimator):
     original units.
     """
 
-    #: False on the fits of :func:`causalmix.stability`: their checks are not part of its result,
-    #: and the extra (K + 1)-component fit of ``components_at_cap`` can cost more than the fit
-    _diagnose: bool = True
-
     def __init__(
         self,
         n_components: int | str = "auto",
@@ -258,6 +254,7 @@ class MixtureUTIGSP(BaseEstimator):
         *,
         observational_rows: object = None,
         progress: ProgressCallback | None = None,
+        diagnose: bool = True,
     ) -> MixtureUTIGSP:
         """Fit the whole pipeline to unlabeled rows.
 
@@ -275,6 +272,11 @@ class MixtureUTIGSP(BaseEstimator):
             observational one (overrides ``observational="auto"``).
         progress : callable(stage, done, total), optional
             Called as the long steps advance (the CLI draws a progress bar).
+        diagnose : bool, default True
+            Run the checks of :mod:`causalmix.diagnostics` (``diagnostics_``, warnings). They
+            come last and change no other attribute; :func:`causalmix.stability` skips them on
+            its fits, where they are not part of the result and the extra (K + 1)-component fit
+            of ``components_at_cap`` can cost more than the fit. False: ``diagnostics_ = ()``.
 
         Returns
         -------
@@ -326,7 +328,7 @@ class MixtureUTIGSP(BaseEstimator):
             int(self.adjacency_.sum()),
         )
         steps.resample(self, X_data, rng, progress)
-        self.diagnostics_ = steps.diagnose(self, X, big, rng) if self._diagnose else ()
+        self.diagnostics_ = steps.diagnose(self, X, big, rng) if diagnose else ()
         return self
 
     # ------------------------------------------------------------------ prediction / export

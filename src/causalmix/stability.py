@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from causalmix._frozen import freeze_arrays
-from causalmix._stability_refit import refit_once, rows_per_refit, unit_free
+from causalmix._stability_refit import fit_without_checks, refit_once, rows_per_refit, unit_free
 from causalmix._validation import check_positive_int, check_random_state
 
 __all__ = ["StabilityResult", "stability"]
@@ -301,12 +301,11 @@ def stability(
     if "n_resamples" in reference.get_params():
         reference.set_params(n_resamples=0)
     reference.set_params(random_state=rng.spawn(1)[0])
-    reference._diagnose = False  # the checks are not part of the result (fit the estimator)
     with threadpool_limits(limits=1):  # as the refits; see n_jobs
         if progress is None:
-            reference.fit(X)
+            fit_without_checks(reference, X)
         else:
-            reference.fit(X, progress=progress)
+            fit_without_checks(reference, X, progress=progress)
     arr = np.asarray(X, dtype=np.float64)
     return resample_fit(
         arr,
