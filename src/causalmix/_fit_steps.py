@@ -306,7 +306,7 @@ def resample(est: Any, X_data: Any, rng: np.random.Generator, progress: Progress
     keeps the frequencies of an earlier fit."""
     est.__dict__.pop("stability_", None)
     if est.n_resamples:
-        from causalmix.stability import resample_fit
+        from causalmix._stability_refit import resample_fit
 
         est.stability_ = resample_fit(
             X_data,
