@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(PY) -m causalmix demo --out demo-output --force
 
 test: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks tools
 	$(PY) -m pytest -n 2
 
 # the declared minimum versions of every dependency (pyproject.toml), fast tests only
@@ -42,8 +42,8 @@ test-fast: $(STAMP)
 	$(PY) -m pytest -n 2 -m "not slow"
 
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m ruff format --check src tests benchmarks
+	$(PY) -m ruff check src tests benchmarks tools
+	$(PY) -m ruff format --check src tests benchmarks tools
 
 # every benchmark part; --quick writes only to benchmarks/.cache/quick/ (git-ignored)
 bench: $(STAMP)
