@@ -58,6 +58,7 @@ def effective_sizes(resp: np.ndarray, ess: str) -> np.ndarray:
 
 def refit(est, X: np.ndarray, ess: str | None = None, random_state: int = 0) -> ShrunkResult:
     """Re-run the estimator's base-candidate UT-IGSP step of a fitted ``est`` on shrunk sizes."""
+    from causalmix._observational import base_candidates
     from causalmix.discovery import ut_igsp_from_statistics
     from causalmix.mixture import component_statistics
     from causalmix.stats import SufficientStatistics
@@ -71,14 +72,11 @@ def refit(est, X: np.ndarray, ess: str | None = None, random_state: int = 0) -> 
     shrunk = SufficientStatistics(
         n_new, stats.means, stats.grams * factor[:, None, None], stats.center
     )
-    if K == 1:
-        candidates = [0]
-    else:  # the estimator's rule, on the shrunk sizes: > p + 1 rows, prefer >= 10 p
-        usable = [k for k in range(K) if n_new[k] > p + 1]
-        candidates = [k for k in usable if n_new[k] >= 10 * p] or usable
-        if not candidates:  # every component shrunk below p + 1: keep the estimator's choice
-            candidates = [est.observational_component_]
-            shrunk = stats
+    # the estimator's rule (causalmix._observational.base_candidates) on the shrunk sizes
+    candidates = base_candidates("auto", n_new, p)[0] if K > 1 else [0]
+    if not candidates:  # every component shrunk below p + 1: keep the estimator's choice
+        candidates = [est.observational_component_]
+        shrunk = stats
     kwargs = dict(
         alpha_ci=est.alpha_ci,
         alpha_inv=est.alpha_inv,

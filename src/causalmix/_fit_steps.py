@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import numbers
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from causalmix.mixture import (
     resampled_statistics,
     select_n_components,
 )
+from causalmix.mixture._progress import ProgressCallback
 from causalmix.stats import SufficientStatistics
 
 __all__ = [
@@ -46,8 +46,6 @@ __all__ = [
 
 # the estimator's messages, under its name
 log = logging.getLogger("causalmix.estimator")
-
-ProgressCallback = Callable[[str, int, int], None]
 
 
 _STATISTICS = ("weighted", "resampled")

@@ -9,7 +9,6 @@ import inspect
 import logging
 import numbers
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ import numpy as np
 from causalmix._frozen import freeze_arrays
 from causalmix._validation import check_positive_int
 from causalmix.diagnostics import CausalmixWarning
+from causalmix.mixture._progress import ProgressCallback
 
 __all__ = [
     "PROGRESS_STAGE",
@@ -31,8 +31,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("causalmix.stability")
-
-ProgressCallback = Callable[[str, int, int], None]
 
 PROGRESS_STAGE = "stability (resamples)"
 

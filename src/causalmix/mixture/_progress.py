@@ -14,13 +14,17 @@ from contextvars import ContextVar
 
 from causalmix.mixture._gaussian import EM_ROUND_HOOK
 
-__all__ = ["report_stage", "reporting"]
+__all__ = ["ProgressCallback", "report_stage", "reporting"]
+
+#: ``progress(stage, done, total)``: the callback of every long-running call (fit, selection,
+#: stability); the CLI draws a progress bar from it.
+ProgressCallback = Callable[[str, int, int], None]
 
 
 class _Progress:
     """Reports ``(stage, k, max_components)`` to a ``progress`` callback: per k and per EM round."""
 
-    def __init__(self, callback: Callable[[str, int, int], None], total: int) -> None:
+    def __init__(self, callback: ProgressCallback, total: int) -> None:
         self.callback, self.total = callback, total
         self.k, self.phase, self.rounds = 0, "", 0
 
@@ -46,7 +50,7 @@ def report_stage(k: int, phase: str) -> None:
 
 
 @contextlib.contextmanager
-def reporting(progress: Callable[[str, int, int], None] | None, total: int) -> Iterator[None]:
+def reporting(progress: ProgressCallback | None, total: int) -> Iterator[None]:
     if progress is None:
         yield
         return

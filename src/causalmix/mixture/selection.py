@@ -60,7 +60,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +75,7 @@ from causalmix._validation import (
 from causalmix.mixture._dask import check_matrix, is_dask_array
 from causalmix.mixture._fit import GaussianMixtureFit, to_fit
 from causalmix.mixture._gaussian import EMResult
+from causalmix.mixture._progress import ProgressCallback
 from causalmix.mixture._strategies import by_drop_ratio, by_information_criterion, drop_ratio_rule
 
 __all__ = ["ComponentSelection", "drop_ratio_rule", "select_n_components"]
@@ -158,7 +158,7 @@ def select_n_components(
     selection_size: int | None = 2**17,
     chunk_size: int | None = None,
     random_state: int | np.random.Generator | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ComponentSelection:
     """Choose the number of Gaussian-mixture components and fit the chosen model.
 
