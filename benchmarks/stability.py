@@ -26,7 +26,7 @@ import itertools
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,17 @@ QUICK_RESAMPLES = 5  # --quick --timing: a smoke run (its results stay in the ca
 BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0001)
 
 
+def estimator_params() -> dict[str, Any]:
+    """The parameters of today's default ``MixtureUTIGSP()``: what a new run fits with."""
+    from causalmix import MixtureUTIGSP
+
+    return MixtureUTIGSP().get_params()
+
+
+def _params_json(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
+
+
 @dataclass(frozen=True)
 class StabTask:
     cell: C.Cell | None  # None: Sachs
@@ -56,10 +67,13 @@ class StabTask:
     resamples: int
     transform: str = "none"  # Sachs only: causalmix.transforms ("none", "log", "rank")
     part: str = NAME
+    # the MixtureUTIGSP parameters (JSON), part of the cache key: a record computed with other
+    # settings (refine="none" before "mechanisms" became the default) is never read back for these
+    estimator: str = field(default_factory=lambda: _params_json(estimator_params()))
 
     def cache_path(self, fingerprint: str):
         what = f"sachs-{self.transform}" if self.cell is None else self.cell.key()
-        ident = f"stability|{what}|{self.seed}|{self.resamples}|{fingerprint}"
+        ident = f"stability|{what}|{self.seed}|{self.resamples}|{self.estimator}|{fingerprint}"
         return C.cache_path(NAME, ident)
 
     def label(self) -> str:
@@ -117,8 +131,9 @@ def claims(res: Any, truth: C.Truth) -> dict[str, Any]:
 def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> dict[str, Any]:
     from causalmix import MixtureUTIGSP, stability
 
+    params = json.loads(task.estimator)
     rec: dict[str, Any] = {"seed": task.seed, "resamples": task.resamples,
-                           "fingerprint": fingerprint}  # fmt: skip
+                           "fingerprint": fingerprint, "refine": params["refine"]}  # fmt: skip
     if task.cell is None:
         rec.update(setting=f"sachs-{task.transform}", kind="sachs", p=11,
                    transform=task.transform)  # fmt: skip
@@ -135,7 +150,7 @@ def run_stab_task(task: StabTask, fingerprint: str, use_cache: bool = True) -> d
             sample = C.simulate(task.cell, task.seed)
             X, truth = sample.X, C.Truth.from_sample(sample)
         t0 = time.perf_counter()
-        res = stability(X, MixtureUTIGSP(), n_resamples=task.resamples, n_jobs=1,
+        res = stability(X, MixtureUTIGSP(**params), n_resamples=task.resamples, n_jobs=1,
                         random_state=task.seed)  # fmt: skip
         return {"seconds": time.perf_counter() - t0, **claims(res, truth)}
 
@@ -390,10 +405,8 @@ def main(argv=None) -> int:
     else:  # quick, or the --p / --log2n overrides: every combination
         cells = tuple((p, e) for p in cfg["p"] for e in cfg["log2n"])
     cfg["cells"] = cells
-    from causalmix import MixtureUTIGSP
-
-    cfg["estimator_params"] = MixtureUTIGSP().get_params()
-    tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"])
+    cfg["estimator_params"] = params = estimator_params()
+    tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"], estimator=_params_json(params))
              for seed in range(cfg["seeds"]) for p, e in cells for kind in cfg["kinds"]]  # fmt: skip
     print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_stab_task)

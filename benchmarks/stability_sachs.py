@@ -104,6 +104,12 @@ def _frac(hits: int, n: int) -> str:
     return f"{hits}/{n} = {hits / n:.2f}" if n else "0 kept"
 
 
+def _refine(saved: dict[str, Any]) -> str:
+    """The estimator's ``refine`` setting of the saved runs; runs saved before the parameters
+    were recorded ran before refine="mechanisms" became the default."""
+    return saved["config"].get("estimator_params", {}).get("refine", "none")
+
+
 def markdown(saved: dict[str, Any]) -> str:
     """The Sachs subsection of the stability part (from ``stability_sachs.json``)."""
     summary, header = saved["summary"], saved["header"]
@@ -114,7 +120,8 @@ def markdown(saved: dict[str, Any]) -> str:
         "",
         f"One `causalmix.stability` run per transform of the user guide's worked example, "
         f"{saved['config']['resamples']} half-size subsamples of the 5,846 rows (experiments 1–7), "
-        "default `MixtureUTIGSP()`, seed 0. `log` is the transform the guide's checks advise for "
+        f"`MixtureUTIGSP(refine={_refine(saved)!r})`, seed 0. `log` is the transform the guide's "
+        "checks advise for "
         "these positive, right-skewed concentrations. Kept = frequency ≥ t; *adjacency*: the pair "
         "is an edge of the consensus graph in either direction; *orientation*: the consensus "
         "graph has that arc. 18 of the 55 pairs are consensus edges, so a pair picked at random "
@@ -180,7 +187,7 @@ def run(
     records = C.run_tasks(tasks, jobs=jobs, use_cache=use_cache, runner=run_task)
     saved = {"name": NAME, "header": C.run_header(),
              "config": {"resamples": resamples, "transforms": transforms, "thresholds": THRESHOLDS,
-                        "seed": 0},
+                        "seed": 0, "estimator_params": json.loads(tasks[0].estimator)},
              "summary": summarize(records),
              "records": [{k: v for k, v in r.items() if k != "traceback"} for r in records]}  # fmt: skip
     path = C.OUT_DIR / f"{NAME}.json"
