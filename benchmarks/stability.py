@@ -294,7 +294,9 @@ def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
         "full-fit component vs the targets of the true component matched to it.",
         "",
     ]
-    if grid := C.grid_sentence(cfg):
+    if cfg.get("grid") == "partial":
+        out += [_partial_sentence(cfg, records), ""]
+    elif grid := C.grid_sentence(cfg):
         out += [grid, ""]
     headers = ["setting", "p", "N", "runs", "K̂ ok (full / mode)", "adjacency kept: prec. / recall",
                "point prec. / recall", "orientation kept: prec. / recall", "point prec. / recall",
@@ -362,6 +364,21 @@ def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
     return "\n".join(out)
 
 
+def _partial_sentence(cfg: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """Which runs of the full grid a partial page holds (``--cached-only``)."""
+    seeds: dict[tuple[str, int, int], list[int]] = {}
+    for r in records:
+        seeds.setdefault((r["setting"], r["p"], r["n"]), []).append(r["seed"])
+    ran = "; ".join(f"{kind} p = {p}, N = {C.pow2(n)}: seeds {', '.join(map(str, sorted(s)))}"
+                    for (kind, p, n), s in sorted(seeds.items()))  # fmt: skip
+    return (
+        f"- This is a *partial* grid: {len(records)} of the full grid's "
+        f"{cfg['seeds'] * len(cfg['cells']) * len(cfg['kinds'])} runs, those finished when the "
+        f"run (seed by seed, every cell of a seed before the next seed) was stopped at its time "
+        f"budget, rendered with `--cached-only`. Runs per cell: {ran}."
+    )
+
+
 def render(saved: dict[str, Any]) -> str:
     """The Markdown of the saved grid (``stability.json``), with the saved timing and Sachs runs
     next to it (``stability_timing.json``, ``stability_sachs.json``) if present."""
@@ -384,6 +401,9 @@ def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
     ap.add_argument("--sachs", action="store_true", help="only the Sachs runs")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="run nothing: write the grid's page from the runs already in the cache "
+                         "(a run stopped at its time budget); the page lists which ran")  # fmt: skip
     args = C.parse(ap, argv)
     if args.timing:
         timed = timing(QUICK_RESAMPLES if args.quick else None)
@@ -408,6 +428,10 @@ def main(argv=None) -> int:
     cfg["estimator_params"] = params = estimator_params()
     tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"], estimator=_params_json(params))
              for seed in range(cfg["seeds"]) for p, e in cells for kind in cfg["kinds"]]  # fmt: skip
+    if args.cached_only:
+        fingerprint = C.library_fingerprint()
+        tasks = [t for t in tasks if t.cache_path(fingerprint).is_file()]
+        cfg["grid"], cfg["full"] = "partial", False
     print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_stab_task)
     header = C.run_header()
