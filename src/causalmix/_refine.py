@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,10 +20,19 @@ from causalmix._fit_steps import ProgressCallback
 from causalmix._observational import refined_observational
 from causalmix.diagnostics import CausalmixWarning
 from causalmix.graphs import dag_to_icpdag
-from causalmix.mixture import large
+from causalmix.mixture import GaussianMixtureFit, fit_mixture, large
+from causalmix.mixture._gaussian import compute_precision_cholesky
 from causalmix.stats import SufficientStatistics
 
-__all__ = ["SEPARATED_SHARE", "refine", "refine_mechanisms", "refine_out_of_memory"]
+__all__ = [
+    "SEPARATED_SHARE",
+    "apply_mechanism_fit",
+    "as_gaussian_mixture",
+    "grow_from_one",
+    "refine",
+    "refine_mechanisms",
+    "refine_out_of_memory",
+]
 
 # the estimator's messages, under its name
 log = logging.getLogger("causalmix.estimator")
@@ -45,18 +55,26 @@ def refine(
     big: bool,
     rng: np.random.Generator,
     progress: ProgressCallback,
+    restructure: Callable[[Any], Any],
 ) -> None:
     """``refine="mechanisms"``: structural EM on the shared-mechanism mixture, which replaces the
-    reported results (see :func:`refine_mechanisms`); without the rows in memory only a warning
-    when it was needed (:func:`refine_out_of_memory`)."""
+    reported results (see :func:`refine_mechanisms`); from one free component, its growth
+    decides K (:func:`grow_from_one`); without the rows in memory and several components only a
+    warning when it was needed (:func:`refine_out_of_memory`)."""
     if est.refine != "mechanisms":
         return
-    if big:
+    # one free component is "separated" trivially: an intervention the free mixture could not
+    # pay for may hide in it, and the refinement's growth is what can find it
+    alone = mixture.n_components == 1 and est.n_components == "auto"
+    if big and not alone:
         refine_out_of_memory(X, mixture, X.shape[0], rng)
         return
     progress("refining (shared mechanisms)", 0, 1)
     k_max = k_max if est.n_components == "auto" else mixture.n_components
-    refine_mechanisms(est, X, resp, obs_rows, k_max, rng)
+    if alone:
+        grow_from_one(est, X, obs_rows, k_max, big, rng, restructure)
+    else:
+        refine_mechanisms(est, X, resp, obs_rows, k_max, rng)
     progress("refining (shared mechanisms)", 1, 1)
 
 
@@ -72,29 +90,114 @@ def refine_mechanisms(
 
     Skipped (``refined_`` stays False) when the free mixture's components are separated. Sets
     ``mechanisms_``, ``refined_`` and replaces the components, targets, observational component,
-    DAG and I-CPDAG with the refined fit's.
+    DAG and I-CPDAG with the refined fit's (:func:`apply_mechanism_fit`).
     """
-    from causalmix.mixture.mechanisms import fit_mechanism_mixture, mechanism_parameters
-
     shared = float(np.mean(1.0 - resp.max(axis=1)))
-    # one free component is "separated" trivially: an intervention the free mixture could not
-    # pay for may hide in it, and the refinement's growth is what can find it
-    alone = resp.shape[1] == 1 and est.n_components == "auto"
-    if shared < SEPARATED_SHARE and not alone:
+    if shared < SEPARATED_SHARE:
         # no overlap to leak through (do-interventions): the statistics above are the
         # components' own, and the refinement could only re-derive the same answer slower
         log.info("components separated (%.2g of the responsibility shared): not refined", shared)
         est.refined_ = False
         return
-    fit = fit_mechanism_mixture(
+    fit = _fit_mechanisms(est, X, resp, k_max, rng)
+    apply_mechanism_fit(est, X, fit, obs_rows)
+
+
+def _fit_mechanisms(est: Any, X: np.ndarray, resp: np.ndarray | None, k_max: int, rng) -> Any:
+    from causalmix.mixture.mechanisms import fit_mechanism_mixture
+
+    k = 1 if resp is None else resp.shape[1]
+    return fit_mechanism_mixture(
         X,
         est.adjacency_,
         resp,
         select_k=est.n_components == "auto",
-        max_components=max(k_max, resp.shape[1]),
+        max_components=max(k_max, k),
         reg_covar=est.reg_covar,
         random_state=rng,
     )
+
+
+def grow_from_one(
+    est: Any,
+    X: Any,
+    obs_rows: np.ndarray | None,
+    k_max: int,
+    big: bool,
+    rng: np.random.Generator,
+    restructure: Callable[[Any], Any],
+) -> None:
+    """One free component: the shared-mechanism mixture's growth decides K.
+
+    A free-covariance BIC charges every component ``p (p + 1) / 2`` covariance parameters, so at
+    large p (or with weak interventions) it keeps one component however many interventions the
+    rows hold; the shared-mechanism model charges an intervention its mechanism's parameters.
+    Its search (on at most ``large.IN_MEMORY_ROWS`` random rows) runs from the one component and
+    UT-IGSP's DAG. When the components it finds are separated (less than ``SEPARATED_SHARE`` of
+    the responsibility shared, as do-interventions' are), they start a free-covariance EM on all
+    rows (block-wise beyond memory), and the pipeline's steps (statistics, observational
+    component, UT-IGSP) run again on that mixture: its components are then the rows' own, as
+    the free mixture's are when it can pay for them. Otherwise the shared-mechanism fit is the
+    answer (:func:`apply_mechanism_fit`); beyond memory it is not, and a warning says so.
+    """
+    rows = np.asarray(large.sample_rows(X, large.IN_MEMORY_ROWS, rng)) if big else X
+    fit = _fit_mechanisms(est, rows, None, k_max, rng)
+    shared = float(np.mean(1.0 - fit.responsibilities.max(axis=1)))
+    if fit.n_components > 1 and shared < SEPARATED_SHARE:
+        start = as_gaussian_mixture(fit, est.reg_covar)
+        if big:
+            mixture = large.refine(X, start)
+        else:
+            mixture = fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)
+        log.info(
+            "one free component grown to %d separated components by the shared-mechanism BIC "
+            "(%.2g of the responsibility shared)",
+            fit.n_components,
+            shared,
+        )
+        restructure(mixture)
+        est.selection_criterion_ = "mechanisms"
+        est.selection_curve_ = {int(k): float(v) for k, v in sorted(fit.bic_curve.items())}
+        return
+    if big:
+        if fit.n_components > 1:
+            warnings.warn(
+                f"refine='mechanisms' found {fit.n_components} overlapping components in a "
+                f"sample of {rows.shape[0]} rows ({shared:.0%} of the responsibility shared) "
+                f"but needs the rows in memory (at most {large.IN_MEMORY_ROWS}, not a dask "
+                f"array; got {X.shape[0]}) to report them; refit a sample of at most "
+                f"{large.IN_MEMORY_ROWS} rows to refine",
+                CausalmixWarning,
+                stacklevel=5,
+            )
+        return
+    apply_mechanism_fit(est, X, fit, obs_rows)
+
+
+def as_gaussian_mixture(fit: Any, reg_covar: float) -> GaussianMixtureFit:
+    """The Gaussian components a shared-mechanism fit implies, as a free mixture's start."""
+    from causalmix.mixture.mechanisms import mechanism_parameters
+
+    means, covariances = mechanism_parameters(fit)
+    covariances = covariances + reg_covar * np.eye(means.shape[1])
+    return GaussianMixtureFit(
+        weights=np.asarray(fit.weights),
+        means=means,
+        covariances=covariances,
+        precisions_cholesky=compute_precision_cholesky(covariances),
+        log_likelihood=float(fit.log_likelihood),
+        n_samples=int(fit.responsibilities.shape[0]),
+        n_iter=0,
+        converged=True,
+        reg_covar=reg_covar,
+        history=np.zeros(0),
+    )
+
+
+def apply_mechanism_fit(est: Any, X: np.ndarray, fit: Any, obs_rows: np.ndarray | None) -> None:
+    """Replace the reported results by the shared-mechanism fit's."""
+    from causalmix.mixture.mechanisms import mechanism_parameters
+
     post = fit.responsibilities
     obs, est.observational_method_, est.observational_margin_ = refined_observational(
         fit, est.observational, est.labels_, obs_rows

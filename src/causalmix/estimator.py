@@ -309,17 +309,23 @@ class MixtureUTIGSP(BaseEstimator):
         rng = check_random_state(self.random_state)
 
         mixture, k_max = steps.fit_components(self, X, big, rng, progress)
-        resp, summary = steps.set_components(self, X, mixture, big)
-        stats = steps.compute_statistics(self, X, mixture, resp, summary, rng)
-        choice = choose_observational(
-            self.observational,
-            self.effective_sizes_,
-            X.shape[1],
-            lambda bases: steps.search_bases(stats, bases, options, rng, progress),
-            steps.rows_share(X, mixture, resp, obs_rows),
-        )
-        steps.set_structure(self, choice)
-        refine(self, X, mixture, resp, obs_rows, k_max, big, rng, progress)
+
+        def structure(mixture: Any) -> Any:
+            """Components, statistics, observational component and UT-IGSP from ``mixture``."""
+            resp, summary = steps.set_components(self, X, mixture, big)
+            stats = steps.compute_statistics(self, X, mixture, resp, summary, rng)
+            choice = choose_observational(
+                self.observational,
+                self.effective_sizes_,
+                X.shape[1],
+                lambda bases: steps.search_bases(stats, bases, options, rng, progress),
+                steps.rows_share(X, mixture, resp, obs_rows),
+            )
+            steps.set_structure(self, choice)
+            return resp
+
+        resp = structure(mixture)
+        refine(self, X, mixture, resp, obs_rows, k_max, big, rng, progress, structure)
         log.info(
             "observational component %d (%s, margin %s); %d arcs",
             self.observational_component_,

@@ -36,9 +36,12 @@ from causalmix.mixture._order_search import order_search
 
 __all__ = [
     "SearchFit",
+    "batch_grow",
     "choose_observational",
     "dag_rounds",
+    "drop_unpaid",
     "grow",
+    "merge_duplicates",
     "move_candidates",
     "node_q",
     "prune",
@@ -72,19 +75,24 @@ def move_candidates(groups_j: np.ndarray) -> list[np.ndarray]:
     return unique
 
 
-def node_q(model: MechanismModel, j: int, groups_j: np.ndarray, G: np.ndarray, nc: np.ndarray):
+def node_q(model: MechanismModel, groups_j: np.ndarray, Gj: np.ndarray, nc: np.ndarray):
+    """Node j's mechanisms under a grouping and their expected log-likelihood, from the
+    components' blocks ``Gj`` of the Grams (:meth:`MechanismModel.node_grams`)."""
     mechs = []
     for g in range(int(groups_j.max()) + 1):
         members = groups_j == g
-        mechs.append(model.fit_mech(j, G[members].sum(axis=0), float(nc[members].sum())))
+        mechs.append(model.fit_block(Gj[members].sum(axis=0), float(nc[members].sum())))
     return mechs, sum(m[3] for m in mechs)
 
 
 def search_node(
-    model: MechanismModel, state: MechanismState, j: int, ll: float, top: int
-) -> tuple[float, bool]:
-    """Greedy moves at node j, each accepted only if the mixture's BIC improves."""
-    G, nc = state.G, state.nc
+    model: MechanismModel, state: MechanismState, j: int, ll: float, top: int, L: np.ndarray
+) -> tuple[float, bool, np.ndarray]:
+    """Greedy moves at node j, each accepted only if the mixture's BIC improves.
+
+    ``L`` is ``state.joint()``; returned as it is after the moves (recomputed when one was made).
+    """
+    Gj, nc = model.node_grams(j, state.G), state.nc
     k_mech = model.parents[j].size + 2
     changed = False
     while True:
@@ -93,12 +101,12 @@ def search_node(
         g_now = int(current.max()) + 1
         scored = []
         for new in move_candidates(current):
-            mechs, q = node_q(model, j, new, G, nc)
+            mechs, q = node_q(model, new, Gj, nc)
             delta_params = (int(new.max()) + 1 - g_now) * k_mech
             scored.append((-(2 * (q - q_now) - delta_params * model.log_n), new, mechs))
         scored.sort(key=lambda t: t[0])
         best = None
-        L_rest = state.joint() - state.contrib[j][current]
+        L_rest = L - state.contrib[j][current]
         for _, new, mechs in scored[:top]:
             contrib = model.node_logdens(j, mechs)
             ll_new = float(logsumexp_t(L_rest + contrib[new]).sum())
@@ -107,11 +115,12 @@ def search_node(
             if gain > 0 and (best is None or gain > best[0]):
                 best = (gain, new, mechs, contrib, ll_new)
         if best is None:
-            return ll, changed
+            return ll, changed, L
         _, new, mechs, contrib, ll = best
         state.groups[j] = new
         state.mechs[j] = mechs
         state.contrib[j] = contrib
+        L = state.joint()
         changed = True
 
 
@@ -156,8 +165,9 @@ def search(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
         state = m_step(model, state.groups, resp_t)
         ll, resp_t = e_step(state)
         moved = False
+        L = state.joint()
         for j in range(model.p):
-            ll, changed = search_node(model, state, j, ll, settings["top_moves"])
+            ll, changed, L = search_node(model, state, j, ll, settings["top_moves"], L)
             moved |= changed
         state, ll, resp_t, it, converged = run_em(
             model, state.groups, resp_t, settings["max_iter"], settings["tol"]
@@ -212,6 +222,100 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
     return min(done, key=lambda f: f.bic(model)) if done else None
 
 
+def merge_duplicates(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
+    """Components with the same group at every node merged into one, EM rerun (or ``fit``).
+
+    Two such components have the same density, so one component with their summed weight has
+    the same likelihood and fewer parameters: the merge is exact, no search needed.
+    """
+    groups = fit.state.groups
+    _, first, inverse = np.unique(groups.T, axis=0, return_index=True, return_inverse=True)
+    if first.size == groups.shape[1]:
+        return fit
+    keep = np.sort(first)
+    # each kept component takes the rows of the duplicates of its column
+    label = {int(inverse[k]): i for i, k in enumerate(keep)}
+    resp = np.zeros((keep.size, fit.resp_t.shape[1]))
+    for c in range(groups.shape[1]):
+        resp[label[int(inverse[c])]] += fit.resp_t[c]
+    merged = np.array([canonical(row) for row in groups[:, keep]])
+    st, ll, rt, it, conv = run_em(model, merged, resp, settings["max_iter"], settings["tol"])
+    logger.info("merged %d duplicate components", groups.shape[1] - keep.size)
+    return SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes)
+
+
+def drop_unpaid(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
+    """Components whose deletion lowers the BIC even without a refit, deleted; EM rerun.
+
+    Deleting component c with the other components' parameters held (their weights
+    renormalised) gives a likelihood no higher than EM from there would reach, so when even
+    that lowers the BIC the deletion is certainly worth it: a check of one log-sum-exp per
+    component, where :func:`prune` refits every deletion (K EM runs). The lightest components
+    are tried first, one at a time, each against the mixture left by the deletions before.
+    """
+    state = fit.state
+    L = state.joint()  # (K, N) log w_c + log p(x | c)
+    keep = np.ones(L.shape[0], dtype=bool)
+    groups = state.groups
+    best = bic_of(model, groups, fit.ll)
+    for c in np.argsort(state.log_w):
+        trial = keep.copy()
+        trial[c] = False
+        if trial.sum() == 0:
+            break
+        log_norm = np.log(np.exp(state.log_w[trial]).sum())
+        ll = float(logsumexp_t(L[trial] - log_norm).sum())
+        g = np.array([canonical(row) for row in groups[:, trial]])
+        score = bic_of(model, g, ll)
+        if score < best:
+            keep, best = trial, score
+    if keep.all():
+        return fit
+    resp = fit.resp_t[keep]
+    resp = resp / np.maximum(resp.sum(axis=0), 1e-300)
+    g = np.array([canonical(row) for row in groups[:, keep]])
+    st, ll, rt, it, conv = run_em(model, g, resp, settings["max_iter"], settings["tol"])
+    logger.info("dropped %d components the mixture does not pay for", int((~keep).sum()))
+    return SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes)
+
+
+def batch_grow(
+    model: MechanismModel, fit: SearchFit, settings: dict, k_max: int
+) -> SearchFit | None:
+    """From one component, a new component at every node whose split pays at once, or None.
+
+    Growing one component at a time costs one EM per component added: dozens of interventions
+    (p = 50-100) take dozens of rounds, and a free-covariance mixture cannot pay for such
+    components at all (its BIC charges p (p + 1) / 2 covariance parameters for each). Every node
+    whose best local split (the excess start included) has a positive penalised gain proposes
+    one component that differs from the start there only; each row starts in proposal k with
+    the odds its local fit gives it (the proposals as independent alternatives to the start).
+    EM, the grouping search, the merge of components left identical and the deletion of those
+    the mixture does not pay for (:func:`drop_unpaid`) follow. The caller keeps the result only
+    when its BIC is lower.
+    """
+    if fit.resp_t.shape[0] != 1:
+        return None
+    props = [t for t in split_proposals(model, fit.state, fit.resp_t, excess=True) if t[0] > 0]
+    props = props[: k_max - 1]
+    if len(props) < 2:  # one or none: the one-at-a-time growth does the same
+        return None
+    groups = np.zeros((model.p, len(props) + 1), dtype=np.int64)
+    odds = np.ones((len(props) + 1, model.n))
+    for k, (_, _, j, post, _) in enumerate(props, start=1):
+        groups[j, k] = 1
+        odds[k] = post / np.maximum(1.0 - post, 1e-12)
+    groups = np.array([canonical(row) for row in groups])
+    resp = odds / odds.sum(axis=0)
+    st, ll, rt, it, conv = run_em(model, groups, resp, settings["max_iter"], settings["tol"])
+    logger.info("batch growth: %d components proposed", len(props))
+    grown = search(model, SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes), settings)
+    merged = merge_duplicates(model, grown, settings)
+    kept = drop_unpaid(model, merged, settings)
+    # a deleted component may have held a group that another component shared with it alone
+    return kept if kept is merged else search(model, kept, settings)
+
+
 def prune(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
     """The best (K-1)-fit reached by deleting one component, or None when K = 1."""
     K = fit.resp_t.shape[0]
@@ -234,7 +338,8 @@ def prune(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | 
 def select_components(
     model: MechanismModel, fit: SearchFit, settings: dict, k_max: int, curve: dict
 ) -> SearchFit:
-    """Add components while the BIC improves, then delete them while that improves."""
+    """Add components while the BIC improves, then delete them while that improves; from one
+    component, first every paying single-node split at once (:func:`batch_grow`)."""
 
     def note(f: SearchFit) -> None:
         k = f.resp_t.shape[0]
@@ -250,6 +355,10 @@ def select_components(
         return fit
 
     note(fit)
+    if (batch := batch_grow(model, fit, settings, k_max)) is not None:
+        note(batch)
+        if batch.bic(model) < fit.bic(model):
+            fit = batch
     fit = improve(fit, lambda m, f, s: grow(m, f, s) if f.resp_t.shape[0] < k_max else None)
     fit = improve(fit, prune)
     return fit
