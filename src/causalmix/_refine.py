@@ -25,6 +25,7 @@ from causalmix.mixture._gaussian import compute_precision_cholesky
 from causalmix.stats import SufficientStatistics
 
 __all__ = [
+    "GROWTH_ROWS",
     "SEPARATED_SHARE",
     "apply_mechanism_fit",
     "as_gaussian_mixture",
@@ -43,6 +44,11 @@ log = logging.getLogger("causalmix.estimator")
 # do-value; benchmarks/refine_gate.py on the paper protocol, 144 data sets); overlapping hard,
 # soft and shift interventions share several times more.
 SEPARATED_SHARE = 0.02
+
+# beyond memory the growth from one component runs on this many random rows: its fit only
+# decides K and starts the free EM on all rows (the search itself uses 16384 of them); at p = 100
+# and K = 51 each EM iteration on 2^17 rows costs ~10^11 multiply-adds, on 2^15 a quarter
+GROWTH_ROWS = 2**15
 
 
 def refine(
@@ -132,7 +138,7 @@ def grow_from_one(
     A free-covariance BIC charges every component ``p (p + 1) / 2`` covariance parameters, so at
     large p (or with weak interventions) it keeps one component however many interventions the
     rows hold; the shared-mechanism model charges an intervention its mechanism's parameters.
-    Its search (on at most ``large.IN_MEMORY_ROWS`` random rows) runs from the one component and
+    Its search (on ``GROWTH_ROWS`` random rows beyond memory) runs from the one component and
     UT-IGSP's DAG. When the components it finds are separated (less than ``SEPARATED_SHARE`` of
     the responsibility shared, as do-interventions' are), they start a free-covariance EM on all
     rows (block-wise beyond memory), and the pipeline's steps (statistics, observational
@@ -140,7 +146,7 @@ def grow_from_one(
     the free mixture's are when it can pay for them. Otherwise the shared-mechanism fit is the
     answer (:func:`apply_mechanism_fit`); beyond memory it is not, and a warning says so.
     """
-    rows = np.asarray(large.sample_rows(X, large.IN_MEMORY_ROWS, rng)) if big else X
+    rows = np.asarray(large.sample_rows(X, GROWTH_ROWS, rng)) if big else X
     fit = _fit_mechanisms(est, rows, None, k_max, rng)
     shared = float(np.mean(1.0 - fit.responsibilities.max(axis=1)))
     if fit.n_components > 1 and shared < SEPARATED_SHARE:

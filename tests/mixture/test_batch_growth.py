@@ -150,12 +150,28 @@ def test_one_free_component_grows_into_separated_components():
 def test_growth_beyond_memory_uses_a_sample_then_all_rows(monkeypatch):
     """Beyond the in-memory limit the growth runs on a sample and the EM and statistics on all
     rows: the same components as in memory."""
+    from causalmix import _refine
     from causalmix.mixture import large
 
     s = _do_sample(8, [1, 4, 6], 2**13, 3)
     in_memory = _forced_one(s)
-    monkeypatch.setattr(large, "IN_MEMORY_ROWS", 3000)
+    monkeypatch.setattr(large, "IN_MEMORY_ROWS", 4000)
+    monkeypatch.setattr(_refine, "GROWTH_ROWS", 3000)
     est = _forced_one(s)
     assert est.n_components_ == 4 and est.selection_criterion_ == "mechanisms"
     assert est.statistics_.n.sum() == pytest.approx(s.X.shape[0])  # every row counted
     assert _targets(est) == _targets(in_memory)
+
+
+def test_node_blocks_equal_the_slices_of_the_whole_grams():
+    """The M-step's per-node blocks, computed directly on a sparse DAG (p = 30), equal the
+    blocks of the whole Grams (summation order differs: rounding only)."""
+    s = _do_sample(30, [3], 2000, 0)
+    Z = (s.X - s.X.mean(0)) / s.X.std(0)
+    model = MechanismModel(Z, s.dag, 1e-6)
+    assert sum((P.size + 2) ** 2 for P in model.parents) < 31**2  # the direct path
+    resp_t = np.random.default_rng(0).dirichlet(np.ones(4), size=2000).T
+    G, _ = model.grams(resp_t)
+    for j, block in enumerate(model.node_blocks(resp_t)):
+        # entries are sums of 2000 products of O(1) values: rounding ~1e-13, far below atol
+        np.testing.assert_allclose(block, model.node_grams(j, G), rtol=1e-12, atol=1e-9)

@@ -92,7 +92,7 @@ def search_node(
 
     ``L`` is ``state.joint()``; returned as it is after the moves (recomputed when one was made).
     """
-    Gj, nc = model.node_grams(j, state.G), state.nc
+    Gj, nc = state.blocks[j], state.nc
     k_mech = model.parents[j].size + 2
     changed = False
     while True:
@@ -309,7 +309,9 @@ def batch_grow(
     resp = odds / odds.sum(axis=0)
     st, ll, rt, it, conv = run_em(model, groups, resp, settings["max_iter"], settings["tol"])
     logger.info("batch growth: %d components proposed", len(props))
-    grown = search(model, SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes), settings)
+    # the unpaid ones first: the grouping search's cost grows with K
+    grown = drop_unpaid(model, SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes), settings)
+    grown = search(model, grown, settings)
     merged = merge_duplicates(model, grown, settings)
     kept = drop_unpaid(model, merged, settings)
     # a deleted component may have held a group that another component shared with it alone
@@ -372,8 +374,9 @@ def dag_rounds(
     for _ in range(max_rounds - 1):
         old_dag, old_bic = model.dag.copy(), fit.bic(model)
         st = fit.state
-        ordered = order_search(model, st.groups, st.G, st.nc, old_dag)
-        new_dag, new_groups = climb(model, st.groups, st.G, st.nc, ordered)
+        G = st.grams(model)
+        ordered = order_search(model, st.groups, G, st.nc, old_dag)
+        new_dag, new_groups = climb(model, st.groups, G, st.nc, ordered)
         if np.array_equal(new_dag, old_dag):
             break
         model.set_dag(new_dag)
