@@ -109,7 +109,9 @@ def refine_mechanisms(
     apply_mechanism_fit(est, X, fit, obs_rows)
 
 
-def _fit_mechanisms(est: Any, X: np.ndarray, resp: np.ndarray | None, k_max: int, rng) -> Any:
+def _fit_mechanisms(
+    est: Any, X: np.ndarray, resp: np.ndarray | None, k_max: int, rng, batch: bool = False
+) -> Any:
     from causalmix.mixture.mechanisms import fit_mechanism_mixture
 
     k = 1 if resp is None else resp.shape[1]
@@ -117,7 +119,7 @@ def _fit_mechanisms(est: Any, X: np.ndarray, resp: np.ndarray | None, k_max: int
         X,
         est.adjacency_,
         resp,
-        select_k=est.n_components == "auto",
+        select_k="batch" if batch else est.n_components == "auto",
         max_components=max(k_max, k),
         reg_covar=est.reg_covar,
         random_state=rng,
@@ -133,51 +135,42 @@ def grow_from_one(
     rng: np.random.Generator,
     restructure: Callable[[Any], Any],
 ) -> None:
-    """One free component: the shared-mechanism mixture's growth decides K.
+    """One free component: the shared-mechanism mixture's batch growth decides K.
 
     A free-covariance BIC charges every component ``p (p + 1) / 2`` covariance parameters, so at
     large p (or with weak interventions) it keeps one component however many interventions the
     rows hold; the shared-mechanism model charges an intervention its mechanism's parameters.
-    Its search (on ``GROWTH_ROWS`` random rows beyond memory) runs from the one component and
-    UT-IGSP's DAG. When the components it finds are separated (less than ``SEPARATED_SHARE`` of
-    the responsibility shared, as do-interventions' are), they start a free-covariance EM on all
-    rows (block-wise beyond memory), and the pipeline's steps (statistics, observational
-    component, UT-IGSP) run again on that mixture: its components are then the rows' own, as
-    the free mixture's are when it can pay for them. Otherwise the shared-mechanism fit is the
-    answer (:func:`apply_mechanism_fit`); beyond memory it is not, and a warning says so.
+    Its batch growth (``select_k="batch"``: every paying single-node split at once, on
+    UT-IGSP's DAG; on ``GROWTH_ROWS`` random rows beyond memory) proposes the components; they
+    start a free-covariance EM on all rows (block-wise beyond memory), and the pipeline runs on
+    that mixture as if the free selection had chosen it: statistics, observational component,
+    UT-IGSP, then the refinement's gate — separated components (do-interventions) are the
+    answer, overlapping ones are refined by the full structural EM (:func:`refine_mechanisms`;
+    beyond memory a warning). When the batch growth adds nothing, the refinement's one-at-a-time
+    growth runs from the one component (in memory), as before.
     """
     rows = np.asarray(large.sample_rows(X, GROWTH_ROWS, rng)) if big else X
-    fit = _fit_mechanisms(est, rows, None, k_max, rng)
-    shared = float(np.mean(1.0 - fit.responsibilities.max(axis=1)))
-    if fit.n_components > 1 and shared < SEPARATED_SHARE:
-        start = as_gaussian_mixture(fit, est.reg_covar)
-        if big:
-            mixture = large.refine(X, start)
-        else:
-            mixture = fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)
-        log.info(
-            "one free component grown to %d separated components by the shared-mechanism BIC "
-            "(%.2g of the responsibility shared)",
-            fit.n_components,
-            shared,
-        )
-        restructure(mixture)
-        est.selection_criterion_ = "mechanisms"
-        est.selection_curve_ = {int(k): float(v) for k, v in sorted(fit.bic_curve.items())}
+    grown = _fit_mechanisms(est, rows, None, k_max, rng, batch=True)
+    if grown.n_components == 1:
+        if not big:
+            apply_mechanism_fit(est, X, _fit_mechanisms(est, X, None, k_max, rng), obs_rows)
         return
+    start = as_gaussian_mixture(grown, est.reg_covar)
     if big:
-        if fit.n_components > 1:
-            warnings.warn(
-                f"refine='mechanisms' found {fit.n_components} overlapping components in a "
-                f"sample of {rows.shape[0]} rows ({shared:.0%} of the responsibility shared) "
-                f"but needs the rows in memory (at most {large.IN_MEMORY_ROWS}, not a dask "
-                f"array; got {X.shape[0]}) to report them; refit a sample of at most "
-                f"{large.IN_MEMORY_ROWS} rows to refine",
-                CausalmixWarning,
-                stacklevel=5,
-            )
-        return
-    apply_mechanism_fit(est, X, fit, obs_rows)
+        mixture = large.refine(X, start)
+    else:
+        mixture = fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)
+    log.info(
+        "one free component grown to %d by the shared-mechanism BIC; free EM on all rows from them",
+        mixture.n_components,
+    )
+    resp = restructure(mixture)
+    est.selection_criterion_ = "mechanisms"
+    est.selection_curve_ = {int(k): float(v) for k, v in sorted(grown.bic_curve.items())}
+    if big:
+        refine_out_of_memory(X, mixture, X.shape[0], rng)
+    else:
+        refine_mechanisms(est, X, resp, obs_rows, k_max, rng)
 
 
 def as_gaussian_mixture(fit: Any, reg_covar: float) -> GaussianMixtureFit:

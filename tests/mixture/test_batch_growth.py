@@ -7,7 +7,8 @@ import pytest
 
 from causalmix import MixtureUTIGSP
 from causalmix.mixture._mechanism_em import MechanismModel, e_step, m_step, run_em
-from causalmix.mixture._mechanism_search import SearchFit, batch_grow, merge_duplicates
+from causalmix.mixture._mechanism_growth import batch_grow, merge_duplicates
+from causalmix.mixture._mechanism_search import SearchFit
 from causalmix.mixture._mechanism_split import _excess_start
 from causalmix.simulate import (
     do_intervention,
@@ -127,40 +128,40 @@ def _targets(est: MixtureUTIGSP) -> list[list[int]]:
 
 
 @pytest.mark.slow
-def test_one_free_component_grows_into_separated_components():
-    """When the free selection keeps one component, the shared-mechanism growth finds the
-    do-components; being separated, they start a free EM and the pipeline runs on it: the
-    same answer as when the free BIC finds them itself."""
-    s = _do_sample(8, [1, 4, 6], 2**13, 3)
+@pytest.mark.parametrize("seed, refined", [(4, False), (3, True)])
+def test_one_free_component_grows(seed, refined):
+    """When the free selection keeps one component, the batch growth finds the do-components
+    and a free EM on all rows starts from them. Seed 4: they are separated, the free pipeline's
+    answer stands. Seed 3: UT-IGSP's DAG on the pooled rows leads the growth to one spurious
+    component that splits the observational rows; the free mixture overlaps, and the
+    refinement's structural EM removes it."""
+    s = _do_sample(8, [1, 4, 6], 2**13, seed)
     one = MixtureUTIGSP(criterion="drop_ratio", cutoff=10.0, refine="none").fit(s.X)
     assert one.n_components_ == 1
-    free = MixtureUTIGSP(random_state=0).fit(s.X)
-    assert free.n_components_ == 4 and free.selection_criterion_ == "bic"
     est = _forced_one(s)
-    assert est.n_components_ == 4 and est.mixture_.n_components == 4
     assert est.selection_criterion_ == "mechanisms"
-    assert min(est.selection_curve_, key=est.selection_curve_.get) == 4
-    assert not est.refined_ and est.mechanisms_ is None  # the free pipeline's answer
-    assert _targets(est) == _targets(free)
-    assert [1] in _targets(est) and [6] in _targets(est)
-    np.testing.assert_array_equal(est.adjacency_, free.adjacency_)
+    assert est.n_components_ == 4 and est.refined_ == refined
+    assert _targets(est) == [[1], [4], [6]]
+    if not refined:
+        assert est.mixture_.n_components == 4 and est.mechanisms_ is None
+        free = MixtureUTIGSP(random_state=0).fit(s.X)  # the free BIC pays for them here
+        assert free.n_components_ == 4 and _targets(free) == _targets(est)
 
 
 @pytest.mark.slow
 def test_growth_beyond_memory_uses_a_sample_then_all_rows(monkeypatch):
     """Beyond the in-memory limit the growth runs on a sample and the EM and statistics on all
-    rows: the same components as in memory."""
+    rows."""
     from causalmix import _refine
     from causalmix.mixture import large
 
-    s = _do_sample(8, [1, 4, 6], 2**13, 3)
-    in_memory = _forced_one(s)
+    s = _do_sample(8, [1, 4, 6], 2**13, 4)
     monkeypatch.setattr(large, "IN_MEMORY_ROWS", 4000)
     monkeypatch.setattr(_refine, "GROWTH_ROWS", 3000)
     est = _forced_one(s)
     assert est.n_components_ == 4 and est.selection_criterion_ == "mechanisms"
     assert est.statistics_.n.sum() == pytest.approx(s.X.shape[0])  # every row counted
-    assert _targets(est) == _targets(in_memory)
+    assert _targets(est) == [[1], [4], [6]]
 
 
 def test_node_blocks_equal_the_slices_of_the_whole_grams():
@@ -175,3 +176,14 @@ def test_node_blocks_equal_the_slices_of_the_whole_grams():
     for j, block in enumerate(model.node_blocks(resp_t)):
         # entries are sums of 2000 products of O(1) values: rounding ~1e-13, far below atol
         np.testing.assert_allclose(block, model.node_grams(j, G), rtol=1e-12, atol=1e-9)
+
+
+def test_select_k_batch_grows_at_once_and_checks_its_value():
+    from causalmix.mixture.mechanisms import fit_mechanism_mixture
+
+    s = _do_sample(10, [0, 2, 5, 7, 9], 6000, 0)
+    fit = fit_mechanism_mixture(s.X, s.dag, select_k="batch", random_state=0)
+    assert fit.n_components == 6
+    assert sorted(sorted(t) for t in fit.targets if t) == [[0], [2], [5], [7], [9]]
+    with pytest.raises(ValueError, match="select_k must be True, False or 'batch', got 'all'"):
+        fit_mechanism_mixture(s.X, s.dag, select_k="all")

@@ -59,12 +59,12 @@ from causalmix.mixture._mechanism_em import (
     n_parameters,
     to_data_units,
 )
+from causalmix.mixture._mechanism_growth import select_components
 from causalmix.mixture._mechanism_search import (
     SearchFit,
     choose_observational,
     dag_rounds,
     search,
-    select_components,
 )
 
 __all__ = ["MechanismMixture", "fit_mechanism_mixture", "mechanism_parameters"]
@@ -176,7 +176,7 @@ def fit_mechanism_mixture(
     responsibilities: object | None = None,
     *,
     groups: object | None = None,
-    select_k: bool = True,
+    select_k: bool | str = True,
     max_components: int | None = None,
     reg_covar: float = 1e-6,
     tol: float = 1e-6,
@@ -202,10 +202,12 @@ def fit_mechanism_mixture(
     groups : array-like (p, K) of int, optional
         Starting grouping (``groups[j, c]``: the group of component c at node j). Default: every
         component its own mechanism at every node.
-    select_k : bool, default True
+    select_k : bool or "batch", default True
         Also choose the number of components by BIC: components are added one at a time (a
         component split at one node, or one node's target gathered back from the components
-        that hold it besides their own) while the BIC improves, then deleted while that improves.
+        that hold it besides their own) while the BIC improves, then deleted while that improves;
+        from one component, every paying single-node split is added at once first. "batch": that
+        step alone, on the given DAG (the cheap K of wide data; ``max_rounds`` is then unused).
     max_components : int, optional
         Cap for ``select_k``; default ``p + 1``.
     reg_covar : float, default 1e-6
@@ -247,6 +249,8 @@ def fit_mechanism_mixture(
         On shapes that do not match, a graph with a cycle, responsibilities that are negative or
         whose rows do not sum to one, or a bad numeric argument.
     """
+    if select_k not in (True, False, "batch"):
+        raise ValueError(f"select_k must be True, False or 'batch', got {select_k!r}")
     X = check_data_matrix(X, min_rows=2)
     n, p = X.shape
     A = check_dag(dag, "dag")
@@ -311,8 +315,11 @@ def fit_mechanism_mixture(
     rounds = [(model.dag.copy(), fit.bic(model))]
     # structure first at the starting K (a wrong DAG makes extra components look worth their
     # price), then K, then the structure again for the new components
-    fit = dag_rounds(model, fit, settings, max_rounds, rounds)
-    if select_k:
+    if select_k != "batch":
+        fit = dag_rounds(model, fit, settings, max_rounds, rounds)
+    if select_k == "batch":
+        fit = select_components(model, fit, settings, k_max, curve, one_at_a_time=False)
+    elif select_k:
         fit = select_components(model, fit, settings, k_max, curve)
         fit = dag_rounds(model, fit, settings, max_rounds, rounds)
         fit = select_components(model, fit, settings, fit.resp_t.shape[0], curve)
