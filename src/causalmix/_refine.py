@@ -45,10 +45,11 @@ log = logging.getLogger("causalmix.estimator")
 # soft and shift interventions share several times more.
 SEPARATED_SHARE = 0.02
 
-# beyond memory the growth from one component runs on this many random rows: its fit only
-# decides K and starts the free EM on all rows (the search itself uses 16384 of them); at p = 100
-# and K = 51 each EM iteration on 2^17 rows costs ~10^11 multiply-adds, on 2^15 a quarter
-GROWTH_ROWS = 2**15
+# the batch growth from one component runs on at most this many random rows (the searches of
+# the refinement use as many): its fit only proposes K and starts the free EM on all rows; at
+# p = 100 and K = 51 its EM iterations and grouping search dominate a fit, and they scale with
+# the rows
+GROWTH_ROWS = 2**14
 
 
 def refine(
@@ -122,6 +123,9 @@ def _fit_mechanisms(
         select_k="batch" if batch else est.n_components == "auto",
         max_components=max(k_max, k),
         reg_covar=est.reg_covar,
+        # the batch growth's fit only proposes K and a start: no second pass on more rows, and
+        # one target model (its observational choice is not used)
+        **({"search_rows": None, "observational_candidates": 1} if batch else {}),
         random_state=rng,
     )
 
@@ -141,7 +145,7 @@ def grow_from_one(
     large p (or with weak interventions) it keeps one component however many interventions the
     rows hold; the shared-mechanism model charges an intervention its mechanism's parameters.
     Its batch growth (``select_k="batch"``: every paying single-node split at once, on
-    UT-IGSP's DAG; on ``GROWTH_ROWS`` random rows beyond memory) proposes the components; they
+    UT-IGSP's DAG; on at most ``GROWTH_ROWS`` random rows) proposes the components; they
     start a free-covariance EM on all rows (block-wise beyond memory), and the pipeline runs on
     that mixture as if the free selection had chosen it: statistics, observational component,
     UT-IGSP, then the refinement's gate — separated components (do-interventions) are the
@@ -149,7 +153,7 @@ def grow_from_one(
     beyond memory a warning). When the batch growth adds nothing, the refinement's one-at-a-time
     growth runs from the one component (in memory), as before.
     """
-    rows = np.asarray(large.sample_rows(X, GROWTH_ROWS, rng)) if big else X
+    rows = np.asarray(large.sample_rows(X, GROWTH_ROWS, rng)) if X.shape[0] > GROWTH_ROWS else X
     grown = _fit_mechanisms(est, rows, None, k_max, rng, batch=True)
     if grown.n_components == 1:
         if not big:
