@@ -99,7 +99,9 @@ class MixtureUTIGSP(BaseEstimator):
         statistics over-call targets); slower. Skipped (``refined_`` False) when the free
         mixture's two or more components are separated (less than 2 % of the rows'
         responsibility shared), as do-interventions' are: then there is no overlap for it to
-        correct. "none": the pipeline's answer without it (``paper_mode`` uses "none").
+        correct. When the free selection keeps one component, that model's batch growth proposes
+        K first (``selection_criterion_`` "mechanisms"; ``causalmix._refine.grow_from_one``).
+        "none": the pipeline's answer without it (``paper_mode`` uses "none").
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 
