@@ -88,6 +88,7 @@ def merge_duplicates(model: MechanismModel, fit: SearchFit, settings: dict) -> S
     """
     groups = fit.state.groups
     _, first, inverse = np.unique(groups.T, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)  # NumPy 2.0.x returns it with a trailing axis when axis= is given
     if first.size == groups.shape[1]:
         return fit
     keep = np.sort(first)
