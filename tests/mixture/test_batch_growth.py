@@ -119,7 +119,9 @@ def test_batch_growth_needs_one_component_and_two_proposals():
 
 def _forced_one(s, **kw) -> MixtureUTIGSP:
     # drop_ratio with an unreachable cutoff keeps one free component: the growth decides K
-    return MixtureUTIGSP(criterion="drop_ratio", cutoff=10.0, random_state=0, **kw).fit(s.X)
+    return MixtureUTIGSP(
+        criterion="drop_ratio", cutoff=10.0, max_components=5, random_state=0, **kw
+    ).fit(s.X)
 
 
 def _targets(est: MixtureUTIGSP) -> list[list[int]]:
@@ -127,7 +129,7 @@ def _targets(est: MixtureUTIGSP) -> list[list[int]]:
     return sorted(sorted(t) for k, t in enumerate(est.targets_) if k != obs)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # 3-6 s each
 @pytest.mark.parametrize("seed, refined", [(4, False), (3, True)])
 def test_one_free_component_grows(seed, refined):
     """When the free selection keeps one component, the batch growth finds the do-components
@@ -136,7 +138,8 @@ def test_one_free_component_grows(seed, refined):
     component that splits the observational rows; the free mixture overlaps, and the
     refinement's structural EM removes it."""
     s = _do_sample(8, [1, 4, 6], 2**13, seed)
-    one = MixtureUTIGSP(criterion="drop_ratio", cutoff=10.0, refine="none").fit(s.X)
+    one = MixtureUTIGSP(criterion="drop_ratio", cutoff=10.0, max_components=5, refine="none")
+    one = one.fit(s.X)
     assert one.n_components_ == 1
     est = _forced_one(s)
     assert est.selection_criterion_ == "mechanisms"
@@ -148,7 +151,6 @@ def test_one_free_component_grows(seed, refined):
         assert free.n_components_ == 4 and _targets(free) == _targets(est)
 
 
-@pytest.mark.slow
 def test_growth_beyond_memory_uses_a_sample_then_all_rows(monkeypatch):
     """Beyond the in-memory limit the growth runs on a sample and the EM and statistics on all
     rows."""
