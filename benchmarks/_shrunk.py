@@ -58,6 +58,7 @@ def effective_sizes(resp: np.ndarray, ess: str) -> np.ndarray:
 
 def refit(est, X: np.ndarray, ess: str | None = None, random_state: int = 0) -> ShrunkResult:
     """Re-run the estimator's base-candidate UT-IGSP step of a fitted ``est`` on shrunk sizes."""
+    from causalmix._fit_steps import check_params
     from causalmix._observational import base_candidates
     from causalmix.discovery import ut_igsp_from_statistics
     from causalmix.mixture import component_statistics
@@ -77,17 +78,10 @@ def refit(est, X: np.ndarray, ess: str | None = None, random_state: int = 0) -> 
     if not candidates:  # every component shrunk below p + 1: keep the estimator's choice
         candidates = [est.observational_component_]
         shrunk = stats
-    kwargs = dict(
-        alpha_ci=est.alpha_ci,
-        alpha_inv=est.alpha_inv,
-        depth=est.depth,
-        n_runs=est.n_runs,
-        start=est.start,
-        select=est.select,
-    )
+    options = check_params(est)  # the estimator's SearchOptions, as its fit builds them
     seeds = np.random.default_rng(random_state).spawn(len(candidates))
     results = [
-        ut_igsp_from_statistics(shrunk, base=b, random_state=s, **kwargs)
+        ut_igsp_from_statistics(shrunk, base=b, random_state=s, options=options)
         for b, s in zip(candidates, seeds, strict=True)
     ]
     keys = [(sum(len(t) for t in r.targets), int(r.adjacency.sum())) for r in results]
