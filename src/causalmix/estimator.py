@@ -306,7 +306,8 @@ class MixtureUTIGSP(BaseEstimator):
         big = steps.check_fit_data(X, self.node_names_)
         # every step below runs on robustly standardised columns (unit-free; reg_covar relative)
         self.scaler_ = robust_scaler(steps.scaling_rows(X, big), self.node_names_)
-        X_data, X = X, self.scaler_.transform(X)
+        # beyond memory, rows are standardised block by block as they are read (no copy of X)
+        X_data, X = X, self.scaler_.transform(X, lazy=big)
         obs_rows = steps.check_observational_rows(observational_rows, X.shape[0])
         rng = check_random_state(self.random_state)
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from causalmix._frozen import freeze_arrays
 
-__all__ = ["ColumnScaler", "robust_scaler"]
+__all__ = ["ColumnScaler", "ScaledRows", "robust_scaler"]
 
 _IQR_TO_SD = 1.3489795003921634  # IQR of the standard normal distribution
 _RANGE_TO_SD = 4.6526957480816815  # q99 - q01 of the standard normal distribution
@@ -70,10 +70,14 @@ class ColumnScaler:
         """``Σ log scale``: ``log p_x(x) = log p_z(z) - log_jacobian``."""
         return float(np.log(self.scale).sum())
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        """``(X - location) / scale`` as a new array, shape (N, p) (lazy for a dask array)."""
-        if not type(X).__module__.startswith("dask"):
-            X = np.asarray(X, dtype=np.float64)
+    def transform(self, X: np.ndarray, lazy: bool = False) -> np.ndarray | ScaledRows:
+        """``(X - location) / scale``, shape (N, p): a new array, lazy for a dask array, or with
+        ``lazy`` a :class:`ScaledRows` view that standardises only the rows it is asked for."""
+        if type(X).__module__.startswith("dask"):
+            return (X - self.location) / self.scale
+        X = np.asarray(X, dtype=np.float64)
+        if lazy:
+            return ScaledRows(X, self)
         return (X - self.location) / self.scale
 
     def inverse_means(self, means: np.ndarray) -> np.ndarray:
@@ -91,6 +95,39 @@ class ColumnScaler:
         with np.errstate(over="ignore", under="ignore"):
             # one factor at a time: s_i s_j alone can overflow where s_i c_ij s_j does not
             return np.asarray(covariances) * s[:, None] * s[None, :]
+
+
+class ScaledRows:
+    """The standardised rows of an in-memory (or memory-mapped) array, computed on access.
+
+    The block-wise pipeline of long data (:mod:`causalmix.mixture.large`) reads rows by slices
+    and sorted index arrays only; standardising each block as it is read keeps its memory
+    bounded by the block, where a standardised copy would be a second array of ``N`` rows (and
+    would read all of a memory-mapped file into memory).
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, p), float64
+    scaler : ColumnScaler
+    """
+
+    ndim = 2
+    dtype = np.dtype(np.float64)
+
+    def __init__(self, X: np.ndarray, scaler: ColumnScaler) -> None:
+        self._X = X
+        self._scaler = scaler
+        self.shape = X.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
+        """Rows ``rows`` (a slice, integer indices or a boolean mask), standardised, in memory."""
+        if isinstance(rows, tuple):
+            raise TypeError("ScaledRows takes row selections only (a slice or an index array)")
+        block = np.asarray(self._X[rows], dtype=np.float64)
+        return (block - self._scaler.location) / self._scaler.scale
 
 
 def robust_scaler(X: np.ndarray, names: Sequence[str] | None = None) -> ColumnScaler:

@@ -202,3 +202,43 @@ def test_estimator_block_wise_path_fixed_k_and_observational_rows(monkeypatch):
     obs = est.observational_component_
     assert np.mean(est.labels_[sample.labels == 0] == obs) > 0.95
     assert est.targets_[1 - obs] == frozenset({2})
+
+
+def test_scaled_rows_standardise_the_rows_asked_for():
+    from causalmix.preprocessing import ScaledRows, robust_scaler
+
+    X = np.random.default_rng(3).standard_normal((50, 3)) * [1.0, 10.0, 1e-3] + [0.0, 5.0, -2.0]
+    scaler = robust_scaler(X)
+    lazy = scaler.transform(X, lazy=True)
+    assert isinstance(lazy, ScaledRows) and lazy.shape == (50, 3) and len(lazy) == 50
+    want = scaler.transform(X)
+    idx = np.array([1, 7, 30])
+    np.testing.assert_array_equal(lazy[5:20], want[5:20])
+    np.testing.assert_array_equal(lazy[idx], want[idx])
+    np.testing.assert_array_equal(lazy[want[:, 0] > 0], want[want[:, 0] > 0])
+    with pytest.raises(TypeError, match="row selections only"):
+        lazy[:, 0]
+
+
+def test_estimator_beyond_memory_keeps_no_standardised_copy(monkeypatch):
+    """Above IN_MEMORY_ROWS the estimator standardises rows block by block as it reads them: the
+    peak of its new allocations stays well below the data's size (a standardised copy is all of
+    it)."""
+    from causalmix import MixtureUTIGSP
+
+    rng = np.random.default_rng(5)
+    n, p = 2**18, 4
+    X = rng.standard_normal((n, p)) + rng.integers(0, 2, size=n)[:, None] * [6.0, 0, 0, 0]
+    monkeypatch.setattr(large, "IN_MEMORY_ROWS", 4096)
+    monkeypatch.setattr(large, "DEFAULT_CHUNK", 4096)  # blocks of 128 kB
+    MixtureUTIGSP(n_components=2, random_state=0).fit(X[:8192])  # imports and caches first
+    tracemalloc.start()
+    try:
+        est = MixtureUTIGSP(n_components=2, random_state=0).fit(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert est.mixture_.n_samples == n
+    # labels_ (N intp, a quarter of X) and one more N-row vector of the diagnostics: half of X;
+    # a standardised copy alone is all of X
+    assert peak < 0.75 * X.nbytes

@@ -71,9 +71,29 @@ class EMSums(NamedTuple):
     second: np.ndarray  # (K, p, p) sum_n r_nc (x_n - center)(x_n - center)ᵀ
 
 
-def array_blocks(X: np.ndarray, chunk_size: int) -> list[np.ndarray]:
-    """Row blocks (views) of ``X`` of at most ``chunk_size`` rows."""
-    return [X[start : start + chunk_size] for start in range(0, X.shape[0], chunk_size)]
+class RowBlocks(Sequence):
+    """The row blocks of ``X`` of at most ``chunk_size`` rows, each cut when it is read.
+
+    Views of an ndarray; for an array that computes its rows on access
+    (:class:`~causalmix.preprocessing.ScaledRows`) one block exists at a time, not all of them.
+    """
+
+    def __init__(self, X: np.ndarray, chunk_size: int) -> None:
+        self.X, self.size = X, chunk_size
+
+    def __len__(self) -> int:
+        return -(-self.X.shape[0] // self.size)
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"block {i} of {len(self)}")
+        start = (i % len(self)) * self.size
+        return self.X[start : start + self.size]
+
+
+def array_blocks(X: np.ndarray, chunk_size: int) -> RowBlocks:
+    """Row blocks of ``X`` of at most ``chunk_size`` rows (:class:`RowBlocks`)."""
+    return RowBlocks(X, chunk_size)
 
 
 def sum_parts(parts: Iterable[tuple]) -> tuple:

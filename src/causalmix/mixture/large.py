@@ -213,13 +213,14 @@ def fit_fixed(
     *,
     reg_covar: float,
     rng: np.random.Generator,
-    selection_size: int = IN_MEMORY_ROWS,
+    selection_size: int | None = None,
     chunk_size: int | None = None,
 ) -> GaussianMixtureFit:
-    """A ``n_components`` mixture: k-means-started EM on a sample, then EM on all rows."""
+    """A ``n_components`` mixture: k-means-started EM on a sample of ``selection_size`` rows
+    (default ``IN_MEMORY_ROWS``), then EM on all rows."""
     from causalmix.mixture.em import fit_mixture
 
-    size = min(selection_size, X.shape[0])
+    size = min(IN_MEMORY_ROWS if selection_size is None else selection_size, X.shape[0])
     start = fit_mixture(
         sample_rows(X, size, rng), n_components, reg_covar=reg_covar, random_state=rng
     )
