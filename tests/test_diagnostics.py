@@ -96,6 +96,13 @@ def test_observational_weight():
     assert small.flagged and small.threshold == D.MIN_OBSERVATIONAL_WEIGHT
     assert "4.0 %" in small.message and "--observational-label" in small.message
     assert not D._observational_weight(_fake(n_components_=1)).flagged
+    # 51 components of about 2 % each: an observational one of 1.8 % is an equal share, one of
+    # 0.8 % is below half of it
+    many = dict(n_components_=51, weights_=np.full(51, 1 / 51))
+    assert not D._observational_weight(_fake(**many)).flagged
+    many["weights_"] = np.r_[0.008, np.full(50, 0.992 / 50)]
+    tiny = D._observational_weight(_fake(**many))
+    assert tiny.flagged and tiny.threshold == pytest.approx(0.5 / 51)
 
 
 def test_observational_margin():

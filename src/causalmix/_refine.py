@@ -52,6 +52,19 @@ SEPARATED_SHARE = 0.02
 GROWTH_ROWS = 2**14
 
 
+# rounds of structural EM when a grown mixture is checked on the grown components' DAG (each
+# round an order search; at p = 100 a round costs about a minute on 2^14 rows)
+CHECK_ROUNDS = 3
+
+# beyond memory, the free EM on all rows from a grown mixture stops when the mean log-likelihood
+# per row gains less than this per pass (scikit-learn's default, used elsewhere, is 1e-4): the
+# start is the shared-mechanism fit's maximum on GROWTH_ROWS rows, a pass at p = 100 and K = 51
+# costs 20-40 s, and 1e-4 took 12 passes, 75 % of a fit's time, for 0.005 nats per row after
+# the third pass (p = 100, N = 2^18, seed 0), where the separated components' posteriors, which
+# the statistics take, no longer change
+GROWN_EM_TOL = 1e-3
+
+
 def refine(
     est: Any,
     X: Any,
@@ -111,7 +124,14 @@ def refine_mechanisms(
 
 
 def _fit_mechanisms(
-    est: Any, X: np.ndarray, resp: np.ndarray | None, k_max: int, rng, batch: bool = False
+    est: Any,
+    X: np.ndarray,
+    resp: np.ndarray | None,
+    k_max: int,
+    rng,
+    batch: bool = False,
+    groups: np.ndarray | None = None,
+    rounds: int = 4,
 ) -> Any:
     from causalmix.mixture.mechanisms import fit_mechanism_mixture
 
@@ -120,6 +140,8 @@ def _fit_mechanisms(
         X,
         est.adjacency_,
         resp,
+        groups=groups,
+        max_rounds=rounds,
         select_k="batch" if batch else est.n_components == "auto",
         max_components=max(k_max, k),
         reg_covar=est.reg_covar,
@@ -159,22 +181,50 @@ def grow_from_one(
         if not big:
             apply_mechanism_fit(est, X, _fit_mechanisms(est, X, None, k_max, rng), obs_rows)
         return
-    start = as_gaussian_mixture(grown, est.reg_covar)
-    if big:
-        mixture = large.refine(X, start)
-    else:
-        mixture = fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)
+    mixture = _free_em(est, X, grown, big, rng)
     log.info(
         "one free component grown to %d by the shared-mechanism BIC; free EM on all rows from them",
         mixture.n_components,
     )
     resp = restructure(mixture)
+    # the growth saw UT-IGSP's DAG of one component (the pooled rows): where that DAG lacks an
+    # edge, one mechanism cannot fit the observational rows and a split of them pays (p = 100:
+    # the observational rows in two components, one chosen as observational, every target
+    # relative to it). Structural EM on the same rows from UT-IGSP's DAG of the grown
+    # components restores the edges; such a split then shares every mechanism with the
+    # component it came from, and the merge of identical components removes it
+    same = grown.n_components == mixture.n_components  # (the free EM may have lost one)
+    checked = _fit_mechanisms(
+        est,
+        rows,
+        mixture.predict_proba(rows),
+        k_max,
+        rng,
+        batch=True,
+        groups=grown.groups if same else None,
+        rounds=CHECK_ROUNDS,
+    )
+    if checked.n_components < mixture.n_components:
+        log.info(
+            "%d grown components merged or deleted on UT-IGSP's DAG of the grown mixture",
+            mixture.n_components - checked.n_components,
+        )
+        mixture = _free_em(est, X, checked, big, rng)
+        resp = restructure(mixture)
     est.selection_criterion_ = "mechanisms"
     est.selection_curve_ = {int(k): float(v) for k, v in sorted(grown.bic_curve.items())}
     if big:
         refine_out_of_memory(X, mixture, X.shape[0], rng)
     else:
         refine_mechanisms(est, X, resp, obs_rows, k_max, rng)
+
+
+def _free_em(est: Any, X: Any, fit: Any, big: bool, rng: np.random.Generator) -> Any:
+    """Free-covariance EM on all rows (block-wise when ``big``) from a shared-mechanism fit."""
+    start = as_gaussian_mixture(fit, est.reg_covar)
+    if big:
+        return large.refine(X, start, tol=GROWN_EM_TOL)
+    return fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)
 
 
 def as_gaussian_mixture(fit: Any, reg_covar: float) -> GaussianMixtureFit:

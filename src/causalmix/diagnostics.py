@@ -14,7 +14,8 @@ check                      flagged when
                            from the fit has a lower BIC (drop ratio: the ratio at K̂ exceeds the
                            cutoff)
 ``observational_weight``   the observational component holds less than
-                           :data:`MIN_OBSERVATIONAL_WEIGHT` (5 %) of the rows
+                           :data:`MIN_OBSERVATIONAL_WEIGHT` (5 %) of the rows and less than
+                           half of an equal share (``0.5 / K``)
 ``observational_margin``   the observational component was inferred and ``observational_margin_``
                            is at most :data:`MAX_WEAK_MARGIN` (method ``"auto"``: targets) or
                            :data:`MAX_WEAK_BIC_GAP` (``"likelihood"``: a BIC gap)
@@ -193,19 +194,22 @@ def _observational_weight(est: Any) -> Check:
     if K == 1:
         return Check(name, False, None, None, "one component: all rows are observational")
     w = float(est.weights_[est.observational_component_])
+    # with many interventions (p = 100: 51 components) every component holds about 1 / K of
+    # the rows, the observational one too: small is judged against an equal share as well
+    low = min(MIN_OBSERVATIONAL_WEIGHT, 0.5 / K)
     msg = (
         f"the observational component {est.observational_component_} holds {100 * w:.1f} % of "
         "the rows"
     )
-    if w >= MIN_OBSERVATIONAL_WEIGHT:
-        return Check(name, False, w, MIN_OBSERVATIONAL_WEIGHT, msg)
+    if w >= low:
+        return Check(name, False, w, low, msg)
     advice = (
-        msg + f" (< {100 * MIN_OBSERVATIONAL_WEIGHT:g} %): a component that small is rarely the "
+        msg + f" (< {100 * low:.3g} %): a component that small is rarely the "
         "unperturbed state, and every target is read relative to it. If some rows are known to "
         "be observational, pass them (observational_rows=, --observational-label), or name the "
         "component (observational=, --observational)"
     )
-    return Check(name, True, w, MIN_OBSERVATIONAL_WEIGHT, advice)
+    return Check(name, True, w, low, advice)
 
 
 def _observational_margin(est: Any) -> Check:

@@ -189,3 +189,27 @@ def test_select_k_batch_grows_at_once_and_checks_its_value():
     assert sorted(sorted(t) for t in fit.targets if t) == [[0], [2], [5], [7], [9]]
     with pytest.raises(ValueError, match="select_k must be True, False or 'batch', got 'all'"):
         fit_mechanism_mixture(s.X, s.dag, select_k="all")
+
+
+@pytest.mark.slow  # about 10 s
+def test_select_k_batch_from_several_merges_a_split_observational_component():
+    """The check of a grown mixture (select_k="batch" from several components): observational
+    rows split in two components that differ at one node share every mechanism on the true DAG,
+    so the search makes them identical and the exact merge leaves one."""
+    from causalmix.mixture.mechanisms import fit_mechanism_mixture
+
+    s = _do_sample(6, [4], 6000, 1)
+    obs = s.labels == 0
+    half = obs & (s.X[:, 0] > np.median(s.X[obs, 0]))  # an arbitrary split of the obs rows
+    resp = np.stack([obs & ~half, half, ~obs], axis=1).astype(float)
+    groups = np.zeros((6, 3), dtype=np.int64)
+    groups[4, 2] = 1  # the do-component's target
+    groups[2, 1] = 1  # the split half differs at node 2 (as a wrong DAG would have it)
+    fit = fit_mechanism_mixture(
+        s.X, s.dag, resp, groups=groups, select_k="batch", max_rounds=1, random_state=0
+    )
+    assert fit.n_components == 2
+    assert sorted(sorted(t) for t in fit.targets) == [[], [4]]
+    # from one component the same setting grows instead (the batch growth)
+    grown = fit_mechanism_mixture(s.X, s.dag, select_k="batch", random_state=0)
+    assert grown.n_components == 2

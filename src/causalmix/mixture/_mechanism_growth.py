@@ -205,8 +205,10 @@ def select_components(
     one_at_a_time: bool = True,
 ) -> SearchFit:
     """Add components while the BIC improves, then delete them while that improves; from one
-    component, first every paying single-node split at once (:func:`batch_grow`; with
-    ``one_at_a_time`` False, only that)."""
+    component, first every paying single-node split at once (:func:`batch_grow`). With
+    ``one_at_a_time`` False only that, or from several components only the merge of those left
+    identical and the deletion of the unpaid ones (:func:`merge_duplicates`,
+    :func:`drop_unpaid`)."""
 
     def note(f: SearchFit) -> None:
         k = f.resp_t.shape[0]
@@ -226,6 +228,14 @@ def select_components(
         note(batch)
         if batch.bic(model) < fit.bic(model):
             fit = batch
+    elif not one_at_a_time and fit.resp_t.shape[0] > 1:
+        # several components to start from (a grown mixture checked again on a better DAG): the
+        # exact and the certain deletions only, no refitted search over K
+        merged = merge_duplicates(model, fit, settings)
+        kept = drop_unpaid(model, merged, settings)
+        if kept is not fit:
+            fit = search(model, kept, settings)
+            note(fit)
     if not one_at_a_time:
         return fit
     fit = improve(fit, lambda m, f, s: grow(m, f, s) if f.resp_t.shape[0] < k_max else None)

@@ -207,7 +207,10 @@ def fit_mechanism_mixture(
         component split at one node, or one node's target gathered back from the components
         that hold it besides their own) while the BIC improves, then deleted while that improves;
         from one component, every paying single-node split is added at once first. "batch": that
-        step alone, on the given DAG (the cheap K of wide data; ``max_rounds`` is then unused).
+        step alone, on the given DAG (the cheap K of wide data; ``max_rounds`` is then unused);
+        from several components (a grown mixture checked), the rounds of structural EM and
+        then only the merge of components left with the same mechanism at every node and the
+        deletion of those whose removal lowers the BIC without a refit.
     max_components : int, optional
         Cap for ``select_k``; default ``p + 1``.
     reg_covar : float, default 1e-6
@@ -315,7 +318,7 @@ def fit_mechanism_mixture(
     rounds = [(model.dag.copy(), fit.bic(model))]
     # structure first at the starting K (a wrong DAG makes extra components look worth their
     # price), then K, then the structure again for the new components
-    if select_k != "batch":
+    if select_k != "batch" or K > 1:
         fit = dag_rounds(model, fit, settings, max_rounds, rounds)
     if select_k == "batch":
         fit = select_components(model, fit, settings, k_max, curve, one_at_a_time=False)

@@ -281,7 +281,10 @@ def select_n_components(
             progress,
         )
     _warn_unconverged(choice.fits)
-    logger.info("selected %d components by %s (curve %s)", choice.k, criterion, choice.curve[1:])
+    fitted = {k: round(float(v), 1) for k, v in enumerate(choice.curve) if np.isfinite(v)}
+    logger.info(
+        "selected %d components by %s (curve of the fitted K: %s)", choice.k, criterion, fitted
+    )
     return ComponentSelection(
         n_components=choice.k,
         criterion=criterion,
