@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 import _common as C
+import _scale_rows as R
 
 NAME = "scale"
 QUICK = {"p": (20,), "log2n": (16,), "seeds": 1, "dask": ((20, 18),), "reference": ()}
@@ -43,14 +44,21 @@ FULL = {
 DASK_CHUNK = 16384
 
 
-def simulate(p: int, log2n: int, seed: int):
-    """The issue's mixture: expected degree 2, p // 2 do-targets to 1.0, equal weights."""
-    from causalmix.simulate import do_intervention, random_sem, sample_mixture
+def model(p: int, seed: int):
+    """The issue's SEM and interventions: expected degree 2, p // 2 do-targets to 1.0."""
+    from causalmix.simulate import do_intervention, random_sem
 
     rng = np.random.default_rng([seed, p, 14])
     sem = random_sem(p, expected_degree=2.0, random_state=rng)
     targets = np.sort(rng.choice(p, size=p // 2, replace=False))
-    ivs = [do_intervention(int(t), 1.0) for t in targets]
+    return sem, [do_intervention(int(t), 1.0) for t in targets]
+
+
+def simulate(p: int, log2n: int, seed: int):
+    """The issue's mixture of :func:`model`, equal weights, 2^log2n rows."""
+    from causalmix.simulate import sample_mixture
+
+    sem, ivs = model(p, seed)
     return sample_mixture(sem, ivs, 2**log2n, random_state=np.random.default_rng([seed, log2n]))
 
 
@@ -61,6 +69,8 @@ def run_one(kind: str, p: int, log2n: int, seed: int) -> dict:
     from causalmix import MixtureUTIGSP
 
     threadpool_limits(limits=1)
+    if kind == "disk":
+        return R.run_on_disk(p, log2n, seed)
     sample = simulate(p, log2n, seed)
     truth = C.Truth.from_sample(sample)
     rec = {"kind": kind, "p": p, "log2n": log2n, "seed": seed, "K": sample.n_components}
@@ -239,7 +249,7 @@ def markdown(records: list[dict], header: dict, cfg: dict) -> str:
         "jobs; the load column is the 1-minute load average after the run.\n\n"
         f"{note}\n\n{table}\n\n"
         "## Dask (LocalCluster, threads) against the in-memory fit on the same rows\n\n"
-        f"{dask_table}\n{ref_table}{C.errors_note(records)}\n"
+        f"{dask_table}\n{R.table(records)}{ref_table}{C.errors_note(records)}\n"
         "Library fingerprints of the runs (hash of src/causalmix): "
         + ", ".join(sorted({r.get("fingerprint", "?") for r in records}))
         + ".\n"
@@ -303,6 +313,9 @@ def main(argv=None) -> int:
         help="reuse cached runs of earlier library versions (named in the records)",
     )
     ap.add_argument(
+        "--disk-cells", default=None, help="p:log2n:seeds fitted from a file on disk, e.g. 50:22:1"
+    )
+    ap.add_argument(
         "--cells", default=None, help="explicit cells p:log2n[:seeds], e.g. 20:16:3,50:18:1"
     )
     args = C.parse(ap, argv)
@@ -317,6 +330,11 @@ def main(argv=None) -> int:
         cfg.update(grid="reduced", full=False, cells=cells)
     C.mark_start()
     jobs = [("fit", p, n, s) for p, n, seeds in cells for s in range(seeds)]
+    if args.disk_cells:  # p:log2n:seeds, the data written to disk and mapped (_scale_rows)
+        for c in args.disk_cells.split(","):
+            p, n, seeds = (int(v) for v in c.split(":"))
+            jobs += [("disk", p, n, s) for s in range(seeds)]
+        cfg["disk"] = args.disk_cells
     if args.dask_cells:
         cfg["dask"] = tuple(tuple(int(v) for v in c.split(":")) for c in args.dask_cells.split(","))
     if not args.no_dask:
