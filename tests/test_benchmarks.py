@@ -16,7 +16,7 @@ C = pytest.importorskip("_common")
 run_all = importlib.import_module("run_all")
 
 # modules of benchmarks/ that are not parts (imported by the parts)
-HELPERS = {"_common", "_shrunk", "published", "stability_errors", "stability_sachs", "run_all",
+HELPERS = {"_common", "_scale_rows", "_shrunk", "published", "stability_errors", "stability_sachs", "run_all",
            "make_report"}  # fmt: skip
 
 
