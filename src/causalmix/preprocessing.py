@@ -122,6 +122,14 @@ class ScaledRows:
     def __len__(self) -> int:
         return self.shape[0]
 
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        # a silent conversion would be the whole standardised copy this class exists to avoid
+        # (NumPy would otherwise build it row by row through __getitem__)
+        raise TypeError(
+            "ScaledRows is read by row blocks (X[start:stop] or X[indices]); it is not converted "
+            "to one array"
+        )
+
     def __getitem__(self, rows: slice | np.ndarray) -> np.ndarray:
         """Rows ``rows`` (a slice, integer indices or a boolean mask), standardised, in memory."""
         if isinstance(rows, tuple):

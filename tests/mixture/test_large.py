@@ -220,7 +220,8 @@ def test_scaled_rows_standardise_the_rows_asked_for():
         lazy[:, 0]
 
 
-def test_estimator_beyond_memory_keeps_no_standardised_copy(monkeypatch):
+@pytest.mark.parametrize("k", [2, "auto"])
+def test_estimator_beyond_memory_keeps_no_standardised_copy(monkeypatch, k):
     """Above IN_MEMORY_ROWS the estimator standardises rows block by block as it reads them: the
     peak of its new allocations stays well below the data's size (a standardised copy is all of
     it)."""
@@ -231,10 +232,10 @@ def test_estimator_beyond_memory_keeps_no_standardised_copy(monkeypatch):
     X = rng.standard_normal((n, p)) + rng.integers(0, 2, size=n)[:, None] * [6.0, 0, 0, 0]
     monkeypatch.setattr(large, "IN_MEMORY_ROWS", 4096)
     monkeypatch.setattr(large, "DEFAULT_CHUNK", 4096)  # blocks of 128 kB
-    MixtureUTIGSP(n_components=2, random_state=0).fit(X[:8192])  # imports and caches first
+    MixtureUTIGSP(n_components=k, random_state=0).fit(X[:8192])  # imports and caches first
     tracemalloc.start()
     try:
-        est = MixtureUTIGSP(n_components=2, random_state=0).fit(X)
+        est = MixtureUTIGSP(n_components=k, random_state=0).fit(X)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

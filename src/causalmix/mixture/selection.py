@@ -77,6 +77,7 @@ from causalmix.mixture._fit import GaussianMixtureFit, to_fit
 from causalmix.mixture._gaussian import EMResult
 from causalmix.mixture._progress import ProgressCallback
 from causalmix.mixture._strategies import by_drop_ratio, by_information_criterion, drop_ratio_rule
+from causalmix.preprocessing import ScaledRows
 
 __all__ = ["ComponentSelection", "drop_ratio_rule", "select_n_components"]
 
@@ -222,9 +223,12 @@ def select_n_components(
     rng = check_random_state(random_state)
     if selection_size is not None:
         selection_size = check_positive_int(selection_size, "selection_size", minimum=2)
-    if not is_dask_array(X):
+    # a dask array, or the estimator's rows standardised block by block (ScaledRows), is read
+    # by blocks and never converted whole
+    blocks_only = is_dask_array(X) or isinstance(X, ScaledRows)
+    if not blocks_only:
         X = check_data_matrix(X, min_rows=2)
-    if is_dask_array(X) or (selection_size is not None and X.shape[0] > selection_size):
+    if blocks_only or (selection_size is not None and X.shape[0] > selection_size):
         options = {
             "criterion": criterion,
             "cutoff": cutoff,
