@@ -25,6 +25,8 @@ from causalmix.mixture._gaussian import compute_precision_cholesky
 from causalmix.stats import SufficientStatistics
 
 __all__ = [
+    "CHECK_ROUNDS",
+    "GROWN_EM_TOL",
     "GROWTH_ROWS",
     "SEPARATED_SHARE",
     "apply_mechanism_fit",
@@ -172,7 +174,11 @@ def grow_from_one(
     that mixture as if the free selection had chosen it: statistics, observational component,
     UT-IGSP, then the refinement's gate — separated components (do-interventions) are the
     answer, overlapping ones are refined by the full structural EM (:func:`refine_mechanisms`;
-    beyond memory a warning). When the batch growth adds nothing, the refinement's one-at-a-time
+    beyond memory a warning). Before that gate the grown mixture is checked on its own DAG:
+    structural EM on the growth's rows from UT-IGSP's DAG of the grown components
+    (``CHECK_ROUNDS`` rounds), then the exact merge of components left identical and the
+    certain deletions; when that removes components, the free EM and the pipeline run again from
+    the checked mixture. When the batch growth adds nothing, the refinement's one-at-a-time
     growth runs from the one component (in memory), as before.
     """
     rows = np.asarray(large.sample_rows(X, GROWTH_ROWS, rng)) if X.shape[0] > GROWTH_ROWS else X
