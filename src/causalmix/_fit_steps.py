@@ -18,6 +18,7 @@ from causalmix._observational import ObservationalChoice
 from causalmix._validation import check_positive_int
 from causalmix.diagnostics import run_diagnostics
 from causalmix.discovery import SearchOptions, UTIGSPResult, ut_igsp_from_statistics
+from causalmix.discovery.explained import drop_explained_targets
 from causalmix.graphs import dag_to_icpdag
 from causalmix.mixture import (
     component_statistics,
@@ -27,7 +28,7 @@ from causalmix.mixture import (
     select_n_components,
 )
 from causalmix.mixture._progress import ProgressCallback
-from causalmix.stats import SufficientStatistics
+from causalmix.stats import GaussianInvarianceTester, SufficientStatistics
 
 __all__ = [
     "check_fit_data",
@@ -50,6 +51,7 @@ log = logging.getLogger("causalmix.estimator")
 
 _STATISTICS = ("weighted", "resampled")
 _REFINE = ("none", "mechanisms")
+_EXPLAINED = ("drop", "keep")
 
 
 # ------------------------------------------------------------------------------ the input
@@ -78,6 +80,10 @@ def check_params(est: Any) -> SearchOptions:
         )
     if est.refine not in _REFINE:
         raise ValueError(f"refine must be one of {_REFINE}, got {est.refine!r}")
+    if est.explained_targets not in _EXPLAINED:
+        raise ValueError(
+            f"explained_targets must be one of {_EXPLAINED}, got {est.explained_targets!r}"
+        )
     check_positive_int(est.n_resamples, "n_resamples", minimum=0)
     return SearchOptions(
         alpha_ci=est.alpha_ci,
@@ -282,16 +288,32 @@ def search_bases(
     return results
 
 
-def set_structure(est: Any, choice: ObservationalChoice) -> None:
+def set_structure(est: Any, choice: ObservationalChoice, stats: SufficientStatistics) -> None:
     """Sets ``observational_*``, ``utigsp_``, ``targets_``, ``adjacency_`` and ``icpdag_`` from
-    UT-IGSP with the chosen base; ``mechanisms_`` None and ``refined_`` False until refined."""
+    UT-IGSP with the chosen base; ``mechanisms_`` None and ``refined_`` False until refined.
+
+    With ``explained_targets="drop"``, ``targets_`` are UT-IGSP's without the targets another
+    target of the same component explains (:func:`~causalmix.discovery.explained.drop_explained_targets`,
+    on ``stats`` at level ``alpha_inv``); ``utigsp_.targets`` keeps UT-IGSP's own.
+    """
     est.observational_method_ = choice.method
     est.observational_scores_ = choice.scores
     est.observational_margin_ = choice.margin
     est.observational_component_ = choice.component
     est.utigsp_ = result = choice.result
-    est.targets_ = tuple(frozenset(int(v) for v in t) for t in result.targets)
     est.adjacency_ = np.asarray(result.adjacency, dtype=np.int8)
+    targets = tuple(frozenset(int(v) for v in t) for t in result.targets)
+    if est.explained_targets == "drop" and stats.n_components > 1:
+        tester = GaussianInvarianceTester(stats, choice.component, est.alpha_inv)
+        parents = [int(sum(1 << int(i) for i in np.flatnonzero(col))) for col in est.adjacency_.T]
+        pruned = drop_explained_targets(tester, parents, targets, choice.component)
+        if pruned != targets:
+            log.info(
+                "targets explained by another target of their component dropped: %s",
+                [sorted(t - s) for t, s in zip(targets, pruned, strict=True)],
+            )
+        targets = pruned
+    est.targets_ = targets
     non_base = [t for k, t in enumerate(est.targets_) if k != choice.component]
     est.icpdag_ = dag_to_icpdag(est.adjacency_, non_base)
     est.mechanisms_ = None

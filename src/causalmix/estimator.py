@@ -102,6 +102,14 @@ class MixtureUTIGSP(BaseEstimator):
         correct. When the free selection keeps one component, that model's batch growth proposes
         K first (``selection_criterion_`` "mechanisms"; ``causalmix._refine.grow_from_one``).
         "none": the pipeline's answer without it (``paper_mode`` uses "none").
+    explained_targets : {"drop", "keep"}, default="drop"
+        "drop": a target UT-IGSP infers for a component is dropped when another target ``u`` of
+        that component explains its change — its conditional law is invariant once the edge to
+        ``u`` is taken the other way (:func:`causalmix.discovery.explained.drop_explained_targets`;
+        the neighbour of a true target behind a misoriented arc, the commonest false target on
+        do-interventions). The DAG is kept as found. "keep": UT-IGSP's targets as they are
+        (``paper_mode``). Applies to the targets from UT-IGSP, not to those the refinement's
+        likelihood decides (``refined_`` True).
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 
@@ -129,6 +137,8 @@ class MixtureUTIGSP(BaseEstimator):
         not inferred.
     targets_ : tuple of frozenset
         Inferred intervention targets per component (node indices); the observational one is ∅.
+        Those of ``utigsp_`` minus the explained ones (``explained_targets="drop"``), or the
+        refinement's.
     adjacency_ : ndarray (p, p) int8
         The learned DAG (``A[i, j] = 1`` iff ``i -> j``).
     icpdag_ : ndarray (p, p) int8
@@ -192,6 +202,7 @@ class MixtureUTIGSP(BaseEstimator):
         n_resamples: int = 0,
         n_jobs: int | None = None,
         refine: str = "mechanisms",
+        explained_targets: str = "drop",
         random_state: int | np.random.Generator | None = None,
     ) -> None:
         self.n_components = n_components
@@ -210,6 +221,7 @@ class MixtureUTIGSP(BaseEstimator):
         self.n_resamples = n_resamples
         self.n_jobs = n_jobs
         self.refine = refine
+        self.explained_targets = explained_targets
         self.random_state = random_state
 
     @classmethod
@@ -217,9 +229,9 @@ class MixtureUTIGSP(BaseEstimator):
         """An estimator configured like the published procedure (for reproduction).
 
         Drop-ratio rule with cutoff 0.07 over ``k = 1..p+1``, resampled statistics and plain
-        UT-IGSP (minimum-degree starts, lexicographic choice of the best run). Unlike the
-        publication it is *not* handed the true observational rows: the observational component is
-        still inferred (``observational="auto"``) unless given.
+        UT-IGSP (minimum-degree starts, lexicographic choice of the best run, its targets kept as
+        inferred). Unlike the publication it is *not* handed the true observational rows: the
+        observational component is still inferred (``observational="auto"``) unless given.
         """
         params: dict[str, Any] = {
             "criterion": "drop_ratio",
@@ -228,6 +240,7 @@ class MixtureUTIGSP(BaseEstimator):
             "start": "min_degree",
             "select": "lexicographic",
             "refine": "none",
+            "explained_targets": "keep",
         }
         params.update(overrides)
         return cls(**params)
@@ -324,7 +337,7 @@ class MixtureUTIGSP(BaseEstimator):
                 lambda bases: steps.search_bases(stats, bases, options, rng, progress),
                 steps.rows_share(X, mixture, resp, obs_rows),
             )
-            steps.set_structure(self, choice)
+            steps.set_structure(self, choice, stats)
             return resp
 
         resp = structure(mixture)
