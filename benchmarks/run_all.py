@@ -96,6 +96,13 @@ PARTS = (
         page="stage",
         about="whether refine='mechanisms' would refine the paper protocol's data sets",
     ),
+    Part(
+        "target_pruning",
+        "target_pruning",
+        jobs=False,
+        page="stage",
+        about="targets explained by a neighbouring target: point precision / recall, keep vs drop",
+    ),
 )
 
 

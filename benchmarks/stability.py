@@ -16,6 +16,8 @@ targets "all" for p = 6, 10 and "half" for p = 15, N = 2^13 and 2^16, random nod
 
     nice .venv/bin/python benchmarks/stability.py --quick            # p = 6, minutes
     nice .venv/bin/python benchmarks/stability.py --full --jobs 2     # the grid
+    nice .venv/bin/python benchmarks/stability.py --full --kinds do --reuse-fingerprint FP
+        # re-run the do cells; the shift cells read from the cache of library fingerprint FP
     nice .venv/bin/python benchmarks/stability.py --sachs             # Sachs, 3 x 51 fits
     flock /work/bench.lock nice -n 5 .venv/bin/python benchmarks/stability.py --timing
 """
@@ -294,6 +296,17 @@ def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
         "full-fit component vs the targets of the true component matched to it.",
         "",
     ]
+    if reused := cfg.get("reused"):
+        out += [
+            f"- The {', '.join(reused['kinds'])} runs ({reused['runs']}) were **not re-run** "
+            f"for this page: they are read from the cache of an older library (fingerprint "
+            f"`{reused['fingerprint']}`"
+            + (f", commit `{reused['commit'][:10]}`" if reused.get("commit") else "")
+            + "), before the change of the commit above; the other "
+            f"cells ran with it. Reproduce: `nice .venv/bin/python benchmarks/stability.py "
+            f"--full --kinds do --reuse-fingerprint {reused['fingerprint']}` (with that cache).",
+            "",
+        ]
     if cfg.get("grid") == "partial":
         out += [_partial_sentence(cfg, records), ""]
     elif grid := C.grid_sentence(cfg):
@@ -397,10 +410,38 @@ def _rewrite() -> None:
     print("wrote", C.write_markdown(NAME, render).relative_to(C.REPO))
 
 
+def _reused_records(fingerprint: str, cfg: dict[str, Any], kinds: list[str]) -> list[dict]:
+    """The cached runs of the grid's ``kinds`` made by library ``fingerprint`` (any estimator
+    parameters of that library), one per (cell, seed); missing runs are an error."""
+    found = {}
+    for path in sorted((C.CACHE_DIR / NAME).glob("*.json")):
+        rec = json.loads(path.read_text())
+        if rec.get("fingerprint") == fingerprint and rec.get("resamples") == cfg["resamples"]:
+            found[(rec["setting"], rec["p"], rec["n"], rec["seed"])] = rec
+    keys = [(kind, p, 2**e, seed) for kind in kinds for p, e in cfg["cells"]
+            for seed in range(cfg["seeds"])]  # fmt: skip
+    missing = [k for k in keys if k not in found]
+    if missing:
+        raise SystemExit(f"--reuse-fingerprint {fingerprint}: no cached run for {missing}")
+    return [found[k] for k in keys]
+
+
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
     ap.add_argument("--sachs", action="store_true", help="only the Sachs runs")
+    ap.add_argument(
+        "--kinds",
+        default=None,
+        help="comma-separated kinds to run (do, shift); with --reuse-fingerprint the "
+        "grid's other kinds are read from the cache, else left out",
+    )
+    ap.add_argument(
+        "--reuse-fingerprint",
+        default=None,
+        help="read the runs of the kinds not in --kinds from the cache records of "
+        "this library fingerprint (an older library: the page says so)",
+    )
     ap.add_argument("--cached-only", action="store_true",
                     help="run nothing: write the grid's page from the runs already in the cache "
                          "(a run stopped at its time budget); the page lists which ran")  # fmt: skip
@@ -426,14 +467,27 @@ def main(argv=None) -> int:
         cells = tuple((p, e) for p in cfg["p"] for e in cfg["log2n"])
     cfg["cells"] = cells
     cfg["estimator_params"] = params = estimator_params()
+    run_kinds = tuple(args.kinds.split(",")) if args.kinds else tuple(cfg["kinds"])
     tasks = [StabTask(_cell(kind, p, e), seed, cfg["resamples"], estimator=_params_json(params))
-             for seed in range(cfg["seeds"]) for p, e in cells for kind in cfg["kinds"]]  # fmt: skip
+             for seed in range(cfg["seeds"]) for p, e in cells for kind in run_kinds]  # fmt: skip
+    reused = []
+    if args.reuse_fingerprint:
+        reused = _reused_records(args.reuse_fingerprint, cfg, [k for k in cfg["kinds"]
+                                                                if k not in run_kinds])  # fmt: skip
+        previous = (C.load(NAME) or {}).get("header", {})  # the grid run these may come from
+        cfg["reused"] = {"fingerprint": args.reuse_fingerprint, "runs": len(reused),
+                         "kinds": sorted({r["setting"] for r in reused}),
+                         "commit": previous.get("commit") if previous.get("library_fingerprint")
+                         == args.reuse_fingerprint else None}  # fmt: skip
+    elif run_kinds != tuple(cfg["kinds"]):
+        cfg["kinds"], cfg["grid"], cfg["full"] = list(run_kinds), "reduced", False
     if args.cached_only:
         fingerprint = C.library_fingerprint()
         tasks = [t for t in tasks if t.cache_path(fingerprint).is_file()]
         cfg["grid"], cfg["full"] = "partial", False
     print(f"{NAME}: {len(tasks)} stability runs ({cfg['grid']}), jobs={args.jobs}")
     records = C.run_tasks(tasks, jobs=args.jobs, use_cache=not args.fresh, runner=run_stab_task)
+    records += reused
     header = C.run_header()
     summary = summarize(records)
     errors = stability_errors.breakdown(records)
