@@ -103,13 +103,10 @@ class MixtureUTIGSP(BaseEstimator):
         K first (``selection_criterion_`` "mechanisms"; ``causalmix._refine.grow_from_one``).
         "none": the pipeline's answer without it (``paper_mode`` uses "none").
     explained_targets : {"drop", "keep"}, default="drop"
-        "drop": a target UT-IGSP infers for a component is dropped when another target ``u`` of
-        that component explains its change — its conditional law is invariant once the edge to
-        ``u`` is taken the other way (:func:`causalmix.discovery.explained.drop_explained_targets`;
-        the neighbour of a true target behind a misoriented arc, the commonest false target on
-        do-interventions). The DAG is kept as found. "keep": UT-IGSP's targets as they are
-        (``paper_mode``). Applies to the targets from UT-IGSP, not to those the refinement's
-        likelihood decides (``refined_`` True).
+        "drop": UT-IGSP's targets without those another target of their component explains
+        (:func:`causalmix.discovery.explained.drop_explained_targets`: the neighbour of a true
+        target behind a misoriented arc, the commonest false target on do-interventions); the
+        DAG is kept. "keep": UT-IGSP's own (``paper_mode``). Not used when ``refined_``.
     random_state : int, numpy.random.Generator or None
         Seeds every random step (mixture initialisation, resampling, search).
 
