@@ -426,6 +426,16 @@ def _reused_records(fingerprint: str, cfg: dict[str, Any], kinds: list[str]) -> 
     return [found[k] for k in keys]
 
 
+def _commit_of(fingerprint: str) -> str | None:
+    """The commit of the saved grid run made with library ``fingerprint`` (or that reused its
+    runs), if the saved page is that run's."""
+    saved = C.load(NAME) or {}
+    if saved.get("header", {}).get("library_fingerprint") == fingerprint:
+        return saved["header"].get("commit")
+    reused = saved.get("config", {}).get("reused") or {}
+    return reused.get("commit") if reused.get("fingerprint") == fingerprint else None
+
+
 def main(argv=None) -> int:
     ap = C.common_args(__doc__.splitlines()[0])
     ap.add_argument("--timing", action="store_true", help="only the 50-resample timing run")
@@ -474,11 +484,9 @@ def main(argv=None) -> int:
     if args.reuse_fingerprint:
         reused = _reused_records(args.reuse_fingerprint, cfg, [k for k in cfg["kinds"]
                                                                 if k not in run_kinds])  # fmt: skip
-        previous = (C.load(NAME) or {}).get("header", {})  # the grid run these may come from
         cfg["reused"] = {"fingerprint": args.reuse_fingerprint, "runs": len(reused),
                          "kinds": sorted({r["setting"] for r in reused}),
-                         "commit": previous.get("commit") if previous.get("library_fingerprint")
-                         == args.reuse_fingerprint else None}  # fmt: skip
+                         "commit": _commit_of(args.reuse_fingerprint)}  # fmt: skip
     elif run_kinds != tuple(cfg["kinds"]):
         cfg["kinds"], cfg["grid"], cfg["full"] = list(run_kinds), "reduced", False
     if args.cached_only:
