@@ -14,6 +14,10 @@ expected, statistics equal to rounding.
     nice .venv/bin/python benchmarks/scale.py --quick   # p = 20, N = 2^16, 1 seed, dask at 2^18
     nice .venv/bin/python benchmarks/scale.py           # the grid (hours on 2 shared cores)
     nice .venv/bin/python benchmarks/scale.py --cells 20:16:3,50:18:1 --dask-cells 20:18
+    nice .venv/bin/python benchmarks/scale.py --cells 20:16:1 --disk-cells 50:22:1  # from a file
+
+``--disk-cells`` writes the mixture to a ``.npy`` file block by block and fits it memory-mapped,
+sampling the fit's anonymous and file-backed memory (``_scale_rows``): rows beyond memory.
 """
 
 from __future__ import annotations
