@@ -18,6 +18,7 @@ random node orders.
 
 from __future__ import annotations
 
+import itertools
 import zlib
 from typing import Any
 
@@ -168,17 +169,15 @@ def main(argv=None) -> int:
     cfg = C.grid_config(args, QUICK, FULL)
     C.mark_start()
     records = []
-    for targets in cfg["targets"]:
-        for density in cfg["density"]:
-            for p in cfg["p"]:
-                for e in cfg["log2n"]:
-                    for seed in range(cfg["seeds"]):
-                        rec = run(p, e, density, targets, seed)
-                        records.append(rec)
-                        print(f"{targets} d={density} p={p} N=2^{e} seed={seed}: targets "
-                              f"{rec['keep_tp']}/{rec['keep_claimed']} -> "
-                              f"{rec['drop_tp']}/{rec['drop_claimed']} true of claimed "
-                              f"({rec['drop_n_true']} true)", flush=True)  # fmt: skip
+    grid = itertools.product(
+        cfg["targets"], cfg["density"], cfg["p"], cfg["log2n"], range(cfg["seeds"])
+    )
+    for targets, density, p, e, seed in grid:
+        rec = run(p, e, density, targets, seed)
+        records.append(rec)
+        print(f"{targets} d={density} p={p} N=2^{e} seed={seed}: targets "
+              f"{rec['keep_tp']}/{rec['keep_claimed']} -> {rec['drop_tp']}/{rec['drop_claimed']} "
+              f"true of claimed ({rec['drop_n_true']} true)", flush=True)  # fmt: skip
     header = C.run_header()
     C.finish(C.write_outputs(NAME, header, cfg, records, summarize(records), render), header)
     return 0

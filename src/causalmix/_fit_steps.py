@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from causalmix._bitmask import column_masks
 from causalmix._observational import ObservationalChoice
 from causalmix._validation import check_positive_int
 from causalmix.diagnostics import run_diagnostics
@@ -305,8 +306,9 @@ def set_structure(est: Any, choice: ObservationalChoice, stats: SufficientStatis
     targets = tuple(frozenset(int(v) for v in t) for t in result.targets)
     if est.explained_targets == "drop" and stats.n_components > 1:
         tester = GaussianInvarianceTester(stats, choice.component, est.alpha_inv)
-        parents = [int(sum(1 << int(i) for i in np.flatnonzero(col))) for col in est.adjacency_.T]
-        pruned = drop_explained_targets(tester, parents, targets, choice.component)
+        pruned = drop_explained_targets(
+            tester, column_masks(est.adjacency_), targets, choice.component
+        )
         if pruned != targets:
             log.info(
                 "targets explained by another target of their component dropped: %s",

@@ -133,7 +133,7 @@ def _fit_mechanisms(
     rng,
     batch: bool = False,
     groups: np.ndarray | None = None,
-    rounds: int = 4,
+    rounds: int | None = None,
 ) -> Any:
     from causalmix.mixture.mechanisms import fit_mechanism_mixture
 
@@ -143,13 +143,13 @@ def _fit_mechanisms(
         est.adjacency_,
         resp,
         groups=groups,
-        max_rounds=rounds,
         select_k="batch" if batch else est.n_components == "auto",
         max_components=max(k_max, k),
         reg_covar=est.reg_covar,
         # the batch growth's fit only proposes K and a start: no second pass on more rows, and
         # one target model (its observational choice is not used)
         **({"search_rows": None, "observational_candidates": 1} if batch else {}),
+        **({} if rounds is None else {"max_rounds": rounds}),
         random_state=rng,
     )
 

@@ -128,9 +128,8 @@ class MechanismState:
     mechs: list  # per node: list of (b, beta, var, q) per group
     log_w: np.ndarray  # (K,)
     contrib: list  # per node: (G_j, N)
-    blocks: list | None = (
-        None  # per node (K, m, m): the Grams' blocks the mechanisms were fitted on
-    )
+    # per node (K, m, m): the Grams' blocks the mechanisms were fitted on
+    blocks: list | None = None
     nc: np.ndarray | None = None  # (K,) their weights
     resp_m: np.ndarray | None = None  # (K, N) the responsibilities of that M-step
 

@@ -36,6 +36,17 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+def _columns(groups: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The grouping of the components ``keep`` (a mask or indices), relabelled canonically."""
+    return np.array([canonical(row) for row in groups[:, keep]])
+
+
+def _without(fit: SearchFit, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grouping and renormalised responsibilities of the components ``keep`` (a mask)."""
+    resp = fit.resp_t[keep]
+    return _columns(fit.state.groups, keep), resp / np.maximum(resp.sum(axis=0), 1e-300)
+
+
 def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | None:
     """The best (K+1)-fit reached by splitting one component at one node or gathering one, or None.
 
@@ -97,7 +108,7 @@ def merge_duplicates(model: MechanismModel, fit: SearchFit, settings: dict) -> S
     resp = np.zeros((keep.size, fit.resp_t.shape[1]))
     for c in range(groups.shape[1]):
         resp[label[int(inverse[c])]] += fit.resp_t[c]
-    merged = np.array([canonical(row) for row in groups[:, keep]])
+    merged = _columns(groups, keep)
     st, ll, rt, it, conv = run_em(model, merged, resp, settings["max_iter"], settings["tol"])
     logger.info("merged %d duplicate components", groups.shape[1] - keep.size)
     return SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes)
@@ -124,15 +135,13 @@ def drop_unpaid(model: MechanismModel, fit: SearchFit, settings: dict) -> Search
             break
         log_norm = np.log(np.exp(state.log_w[trial]).sum())
         ll = float(logsumexp_t(L[trial] - log_norm).sum())
-        g = np.array([canonical(row) for row in groups[:, trial]])
+        g = _columns(groups, trial)
         score = bic_of(model, g, ll)
         if score < best:
             keep, best = trial, score
     if keep.all():
         return fit
-    resp = fit.resp_t[keep]
-    resp = resp / np.maximum(resp.sum(axis=0), 1e-300)
-    g = np.array([canonical(row) for row in groups[:, keep]])
+    g, resp = _without(fit, keep)
     st, ll, rt, it, conv = run_em(model, g, resp, settings["max_iter"], settings["tol"])
     logger.info("dropped %d components the mixture does not pay for", int((~keep).sum()))
     return SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes)
@@ -185,9 +194,7 @@ def prune(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | 
     best = None
     for c in range(K):
         keep = np.arange(K) != c
-        resp = fit.resp_t[keep]
-        resp = resp / np.maximum(resp.sum(axis=0), 1e-300)
-        groups = np.array([canonical(row) for row in fit.state.groups[:, keep]])
+        groups, resp = _without(fit, keep)
         st, ll, rt, it, conv = run_em(model, groups, resp, settings["screen_iter"], settings["tol"])
         if best is None or ll > best[1]:
             best = (st, ll, rt, it, conv)

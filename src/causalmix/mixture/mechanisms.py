@@ -206,11 +206,12 @@ def fit_mechanism_mixture(
         Also choose the number of components by BIC: components are added one at a time (a
         component split at one node, or one node's target gathered back from the components
         that hold it besides their own) while the BIC improves, then deleted while that improves;
-        from one component, every paying single-node split is added at once first. "batch": that
-        step alone, on the given DAG (the cheap K of wide data; ``max_rounds`` is then unused);
-        from several components (a grown mixture checked), the rounds of structural EM and
-        then only the merge of components left with the same mechanism at every node and the
-        deletion of those whose removal lowers the BIC without a refit.
+        from one component, every paying single-node split is added at once first. "batch":
+        from one component that step alone, on the given DAG (the cheap K of wide data; no
+        structural-EM rounds); from several components (a grown mixture checked) up to
+        ``max_rounds`` rounds of structural EM, then only the merge of components left with the
+        same mechanism at every node and the deletion of those whose removal lowers the BIC
+        without a refit.
     max_components : int, optional
         Cap for ``select_k``; default ``p + 1``.
     reg_covar : float, default 1e-6
