@@ -235,3 +235,34 @@ def test_refits_skip_the_checks_and_nothing_else(simulated):
     np.testing.assert_array_equal(quiet.means_, full.means_)
     assert quiet.targets_ == full.targets_
     assert quiet.observational_component_ == full.observational_component_
+
+
+@pytest.mark.slow
+def test_contested_orientations_are_counted_as_undirected(simulated, monkeypatch):
+    # a refit's arc its own invariance tests contradict counts as an undirected edge: with every
+    # edge contested no orientation is counted, and every adjacency comes back as undirected
+    import causalmix._fit_steps as steps
+
+    X = simulated.X[:2048]
+    plain = stability(X, n_resamples=2, n_jobs=1, random_state=0)
+    assert plain.directed.max() > 0  # (the case orients arcs)
+    monkeypatch.setattr(steps, "contested_orientations", lambda est: np.ones((4, 4), dtype=bool))
+    res = stability(X, n_resamples=2, n_jobs=1, random_state=0)
+    assert res.directed.max() == 0.0
+    np.testing.assert_array_equal(res.undirected, plain.adjacency)
+    np.testing.assert_array_equal(res.adjacency, plain.adjacency)
+
+
+@pytest.mark.slow
+def test_a_right_fit_has_no_contested_orientation(simulated):
+    # do on every node, well separated: the fit's DAG is the truth, its targets are the true
+    # ones, so no target explains another and no orientation is contested; a refined fit (the
+    # DAG not UT-IGSP's) has none by definition
+    from causalmix._fit_steps import contested_orientations
+
+    est = MixtureUTIGSP(random_state=0).fit(simulated.X[:2048], diagnose=False)
+    np.testing.assert_array_equal(est.adjacency_, W != 0)
+    assert not est.refined_
+    assert not contested_orientations(est).any()
+    est.refined_ = True
+    assert not contested_orientations(est).any()

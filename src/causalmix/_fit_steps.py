@@ -19,7 +19,7 @@ from causalmix._observational import ObservationalChoice
 from causalmix._validation import check_positive_int
 from causalmix.diagnostics import run_diagnostics
 from causalmix.discovery import SearchOptions, UTIGSPResult, ut_igsp_from_statistics
-from causalmix.discovery.explained import drop_explained_targets
+from causalmix.discovery.explained import contested_edges, drop_explained_targets
 from causalmix.graphs import dag_to_icpdag
 from causalmix.mixture import (
     component_statistics,
@@ -320,6 +320,20 @@ def set_structure(est: Any, choice: ObservationalChoice, stats: SufficientStatis
     est.icpdag_ = dag_to_icpdag(est.adjacency_, non_base)
     est.mechanisms_ = None
     est.refined_ = False
+
+
+def contested_orientations(est: Any) -> np.ndarray:
+    """(p, p) bool, symmetric: the edges of a fitted estimator's DAG whose orientation its own
+    invariance tests contradict (:func:`~causalmix.discovery.explained.contested_edges` on
+    ``statistics_`` with UT-IGSP's targets and the chosen base). None are when the DAG is the
+    refinement's (``refined_``), there is one component, or the estimator is not UT-IGSP based."""
+    p = np.shape(est.icpdag_)[0]
+    result, stats = getattr(est, "utigsp_", None), getattr(est, "statistics_", None)
+    if result is None or stats is None or getattr(est, "refined_", False) or stats.n_components < 2:
+        return np.zeros((p, p), dtype=bool)
+    base = est.observational_component_
+    tester = GaussianInvarianceTester(stats, base, est.alpha_inv)
+    return contested_edges(tester, column_masks(est.adjacency_), result.targets, base)
 
 
 # ------------------------------------------------------------------------------ the end

@@ -57,9 +57,12 @@ class StabilityResult:
     reference_means, reference_covariances : ndarray (K_ref, p), (K_ref, p, p)
         The reference components' parameters (what the refits are matched to).
     directed : ndarray (p, p)
-        ``directed[i, j]``: fraction of refits whose I-CPDAG orients ``i -> j``.
+        ``directed[i, j]``: fraction of refits whose I-CPDAG orients ``i -> j`` and whose own
+        invariance tests do not contradict that orientation (``contested_edges`` of
+        :mod:`causalmix.discovery.explained`: two targets of a component, one explained by the
+        other once the edge is taken the other way).
     undirected : ndarray (p, p), symmetric
-        Fraction of refits whose I-CPDAG has the undirected edge ``i - j``.
+        Fraction of refits whose I-CPDAG has the undirected edge ``i - j``, or a contested arc.
     target_frequency : ndarray (K_ref, p)
         ``[k, v]``: fraction of refits in which the component matched to reference component ``k``
         has ``v`` among its targets.
@@ -245,6 +248,7 @@ def refit_once(
     from sklearn.base import clone
     from threadpoolctl import threadpool_limits
 
+    from causalmix._fit_steps import contested_orientations
     from causalmix.metrics import match_components
 
     rows = (
@@ -259,6 +263,8 @@ def refit_once(
         warnings.simplefilter("ignore", CausalmixWarning)
         fit_without_checks(est, X[np.sort(rows)])
     A = np.asarray(est.icpdag_) != 0
+    # an orientation the refit's own invariance tests contradict is not counted (the edge is)
+    directed = A & ~A.T & ~contested_orientations(est)
     matching = match_components(*unit_free(est.means_, est.covariances_, unit), *ref_z)
     K_ref, p = ref_z[0].shape
     targets = np.zeros((K_ref, p), dtype=bool)
@@ -269,8 +275,8 @@ def refit_once(
             observational[k] = e == est.observational_component_
     return {
         "k": int(est.n_components_),
-        "directed": A & ~A.T,
-        "undirected": A & A.T,
+        "directed": directed,
+        "undirected": (A | A.T) & ~directed & ~directed.T,
         "targets": targets,
         "observational": observational,
         "matched": matching.true_to_est >= 0,

@@ -7,7 +7,11 @@ replacement, ``fraction`` of them; or bootstrap samples) and reports, for the fi
 - the distribution of the number of components K;
 - for every ordered pair ``(i, j)`` the frequency of the oriented I-CPDAG edge ``i -> j`` and of the
   undirected edge ``i - j`` (the convention of :mod:`causalmix.graphs`: ``A[i, j] != 0`` iff ``i ->
-  j``, both entries set for an undirected edge);
+  j``, both entries set for an undirected edge); a refit's arc whose orientation its own
+  invariance tests contradict (two targets of one component, one explained by the other once the
+  edge is taken the other way: :func:`causalmix.discovery.explained.contested_edges`) counts as
+  undirected — on do-interventions the greedy search reaches the same misoriented local optimum
+  on every subsample, so without this such arcs came back in every refit (``docs/design.md``);
 - for every reference component, the frequency with which each node is one of its targets and with
   which it is the observational component; the components of each refit are matched to the
   reference ones by the Hungarian assignment on their means and covariances in the reference's

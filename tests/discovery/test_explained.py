@@ -4,7 +4,11 @@ import numpy as np
 import pytest
 
 from causalmix import MixtureUTIGSP
-from causalmix.discovery.explained import drop_explained_targets, explaining_targets
+from causalmix.discovery.explained import (
+    contested_edges,
+    drop_explained_targets,
+    explaining_targets,
+)
 from causalmix.metrics import match_components
 from causalmix.simulate import paper_interventions, random_sem, sample_mixture
 from causalmix.stats import OracleInvarianceTester
@@ -134,3 +138,28 @@ def test_explained_targets_is_validated():
     with pytest.raises(ValueError, match="explained_targets must be one of"):
         MixtureUTIGSP(explained_targets="bogus").fit(X)
     assert MixtureUTIGSP.paper_mode().explained_targets == "keep"
+
+
+def test_reversed_arc_between_two_targets_is_contested():
+    # truth 0 -> 1 with do(0), found 1 -> 0: node 0 explains node 1, the edge is contested
+    oracle = OracleInvarianceTester(_dag([(0, 1)], 2), [(), {0}])
+    claimed = (frozenset(), frozenset({0, 1}))
+    contested = contested_edges(oracle, _masks([(1, 0)], 2), claimed, base=0)
+    np.testing.assert_array_equal(contested, [[False, True], [True, False]])
+    # the arc found the right way round: node 1 is not claimed, nothing is contested
+    right = _masks([(0, 1)], 2)
+    assert not oracle.variant_mask(1, right[1]) >> 1 & 1
+    assert not contested_edges(oracle, right, (frozenset(), frozenset({0})), base=0).any()
+
+
+def test_contested_edges_need_an_edge_between_the_two_targets():
+    # FOUND misorients 1 - 2 under do(1): node 1 explains node 2 and the edge 1 - 2 is
+    # contested, the edge 0 - 1 is not (node 0 is no target)
+    oracle = OracleInvarianceTester(_dag(TRUE_ARCS, 3), [(), {1}])
+    contested = contested_edges(oracle, FOUND, (frozenset(), frozenset({1, 2})), base=0)
+    assert {tuple(e) for e in np.argwhere(contested)} == {(1, 2), (2, 1)}
+    # every target explains every other (a mutual explanation contests too), but only the
+    # pairs that are edges of the DAG are returned
+    parents = _masks([(0, 1)], 4)
+    out = contested_edges(_NeverVariant(), parents, (frozenset(), frozenset({0, 1, 3})), base=0)
+    assert {tuple(e) for e in np.argwhere(out)} == {(0, 1), (1, 0)}

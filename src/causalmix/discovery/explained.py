@@ -30,9 +30,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+import numpy as np
+
 from causalmix.stats.testers import InvarianceTester
 
-__all__ = ["drop_explained_targets", "explaining_targets"]
+__all__ = ["contested_edges", "drop_explained_targets", "explaining_targets"]
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +143,49 @@ def drop_explained_targets(
             )
         out.append(frozenset(int(v) for v in t - drop))
     return tuple(out)
+
+
+def contested_edges(
+    inv_tester: InvarianceTester,
+    parents: Sequence[int],
+    targets: Sequence[frozenset[int]],
+    base: int,
+) -> np.ndarray:
+    """The edges of the DAG whose orientation the component's invariance tests contradict.
+
+    An edge ``u - v`` of the DAG (either direction) is *contested* when ``u`` and ``v`` are both
+    targets of one component and one of them explains the other (:func:`explaining_targets`):
+    its change goes away once the edge is taken the other way, the signature of the misoriented
+    (or missed) arc next to a true target that makes UT-IGSP claim the neighbour as a target. The
+    DAG's direction of that edge is then not supported by the tests, whichever target moved (a
+    mutual explanation contests it too). :func:`causalmix.stability` does not count a refit's
+    orientation of a contested edge (``docs/design.md``, "Stability").
+
+    Parameters
+    ----------
+    inv_tester, parents, targets, base
+        As in :func:`explaining_targets` (``targets``: UT-IGSP's own, before any is dropped).
+
+    Returns
+    -------
+    ndarray of shape (p, p), bool
+        Symmetric; ``[u, v]`` True for a contested edge. Deterministic (no random draw).
+
+    Examples
+    --------
+    The truth is ``0 -> 1``, component 1 intervenes on node 0; the DAG found has ``1 -> 0``, so
+    node 1 is claimed too and node 0 explains it: the edge is contested.
+
+    >>> from causalmix.stats import OracleInvarianceTester
+    >>> oracle = OracleInvarianceTester([[0, 1], [0, 0]], [(), {0}])
+    >>> contested_edges(oracle, [0b10, 0b00], [frozenset(), frozenset({0, 1})], base=0)[0, 1]
+    np.True_
+    """
+    p = len(parents)
+    out = np.zeros((p, p), dtype=bool)
+    for found in explaining_targets(inv_tester, parents, targets, base):
+        for v, us in found.items():
+            for u in us:
+                if parents[v] >> u & 1 or parents[u] >> v & 1:
+                    out[u, v] = out[v, u] = True
+    return out
