@@ -452,6 +452,9 @@ def main(argv=None) -> int:
         help="read the runs of the kinds not in --kinds from the cache records of "
         "this library fingerprint (an older library: the page says so)",
     )
+    ap.add_argument("--reuse-commit", default=None,
+                    help="with --reuse-fingerprint: the commit whose library made those runs "
+                         "(named on the page; else found from the saved page, if it is that run's)")  # fmt: skip
     ap.add_argument("--cached-only", action="store_true",
                     help="run nothing: write the grid's page from the runs already in the cache "
                          "(a run stopped at its time budget); the page lists which ran")  # fmt: skip
@@ -486,7 +489,7 @@ def main(argv=None) -> int:
                                                                 if k not in run_kinds])  # fmt: skip
         cfg["reused"] = {"fingerprint": args.reuse_fingerprint, "runs": len(reused),
                          "kinds": sorted({r["setting"] for r in reused}),
-                         "commit": _commit_of(args.reuse_fingerprint)}  # fmt: skip
+                         "commit": args.reuse_commit or _commit_of(args.reuse_fingerprint)}  # fmt: skip
     elif run_kinds != tuple(cfg["kinds"]):
         cfg["kinds"], cfg["grid"], cfg["full"] = list(run_kinds), "reduced", False
     if args.cached_only:
