@@ -31,6 +31,7 @@ __all__ = [
     "SEPARATED_SHARE",
     "apply_mechanism_fit",
     "as_gaussian_mixture",
+    "folded",
     "grow_from_one",
     "refine",
     "refine_mechanisms",
@@ -200,10 +201,11 @@ def grow_from_one(
     # components restores the edges; such a split then shares every mechanism with the
     # component it came from, and the merge of identical components removes it
     same = grown.n_components == mixture.n_components  # (the free EM may have lost one)
+    posterior = mixture.predict_proba(rows)
     checked = _fit_mechanisms(
         est,
         rows,
-        mixture.predict_proba(rows),
+        posterior,
         k_max,
         rng,
         batch=True,
@@ -215,7 +217,8 @@ def grow_from_one(
             "%d grown components merged or deleted on UT-IGSP's DAG of the grown mixture",
             mixture.n_components - checked.n_components,
         )
-        mixture = _free_em(est, X, checked, big, rng)
+        start = folded(mixture, posterior, checked.responsibilities)
+        mixture = _free_em(est, X, checked if start is None else start, big, rng)
         resp = restructure(mixture)
     est.selection_criterion_ = "mechanisms"
     est.selection_curve_ = {int(k): float(v) for k, v in sorted(grown.bic_curve.items())}
@@ -225,9 +228,51 @@ def grow_from_one(
         refine_mechanisms(est, X, resp, obs_rows, k_max, rng)
 
 
+def folded(
+    mixture: GaussianMixtureFit, before: np.ndarray, after: np.ndarray
+) -> GaussianMixtureFit | None:
+    """``mixture`` with each component folded into the component of a smaller fit that took its rows.
+
+    ``before`` (N, K) and ``after`` (N, K') are the responsibilities of the same rows under
+    ``mixture`` and under the fit that merged or deleted some of its components; component ``c``
+    goes to the ``k`` sharing most of its responsibility, and the components going to one ``k``
+    are replaced by the Gaussian with their pooled weight, mean and covariance (moment matching).
+    The free EM on all rows then starts from its own full-data estimates, not from the smaller
+    fit's (on ``GROWTH_ROWS`` rows). ``None`` when some ``k`` receives no component.
+    """
+    to = np.argmax(before.T @ after, axis=1)
+    n_out = after.shape[1]
+    if np.unique(to).size < n_out:
+        return None
+    w = np.asarray(mixture.weights)
+    weights = np.bincount(to, weights=w, minlength=n_out)
+    share = w / weights[to]  # each component's part of its fold
+    means = np.zeros((n_out, mixture.means.shape[1]))
+    np.add.at(means, to, share[:, None] * mixture.means)
+    d = mixture.means - means[to]
+    second = mixture.covariances + d[:, :, None] * d[:, None, :]
+    covariances = np.zeros((n_out, *mixture.covariances.shape[1:]))
+    np.add.at(covariances, to, share[:, None, None] * second)
+    return GaussianMixtureFit(
+        weights=weights,
+        means=means,
+        covariances=covariances,
+        precisions_cholesky=compute_precision_cholesky(covariances),
+        log_likelihood=float("nan"),
+        n_samples=int(mixture.n_samples),
+        n_iter=0,
+        converged=False,
+        reg_covar=mixture.reg_covar,
+        history=np.zeros(0),
+    )
+
+
 def _free_em(est: Any, X: Any, fit: Any, big: bool, rng: np.random.Generator) -> Any:
-    """Free-covariance EM on all rows (block-wise when ``big``) from a shared-mechanism fit."""
-    start = as_gaussian_mixture(fit, est.reg_covar)
+    """Free-covariance EM on all rows (block-wise when ``big``) from a shared-mechanism fit.
+
+    ``fit`` may also be a :class:`GaussianMixtureFit` (a start already in the free family).
+    """
+    start = fit if isinstance(fit, GaussianMixtureFit) else as_gaussian_mixture(fit, est.reg_covar)
     if big:
         return large.refine(X, start, tol=GROWN_EM_TOL)
     return fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)

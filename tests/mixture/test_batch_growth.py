@@ -213,3 +213,47 @@ def test_select_k_batch_from_several_merges_a_split_observational_component():
     # from one component the same setting grows instead (the batch growth)
     grown = fit_mechanism_mixture(s.X, s.dag, select_k="batch", random_state=0)
     assert grown.n_components == 2
+
+
+def test_folded_start_pools_the_folded_components_exactly():
+    # the moments of a fold equal those of the union of its rows (law of total covariance)
+    from causalmix import _refine
+
+    rng = np.random.default_rng(5)
+    X = np.concatenate(
+        [rng.normal(m, 1.0, size=(n, 3)) for m, n in ((0, 400), (0.2, 300), (5, 300))]
+    )
+    labels = np.repeat([0, 1, 2], [400, 300, 300])
+    before = np.eye(3)[labels]
+    after = np.eye(2)[(labels == 2).astype(int)]  # components 0 and 1 merged
+    start = _refine.folded(_hard_fit(X, before), before, after)
+    assert start.n_components == 2
+    np.testing.assert_allclose(start.weights, [0.7, 0.3])
+    for k, rows in enumerate((labels < 2, labels == 2)):
+        np.testing.assert_allclose(start.means[k], X[rows].mean(axis=0), atol=1e-12)
+        np.testing.assert_allclose(start.covariances[k], np.cov(X[rows].T, bias=True), atol=1e-12)
+    # a component of the smaller fit that no component goes to: no fold
+    assert (
+        _refine.folded(_hard_fit(X, before), before, np.eye(3)[np.where(labels == 2, 1, 0)]) is None
+    )
+
+
+def _hard_fit(X, resp):
+    from causalmix.mixture import GaussianMixtureFit
+    from causalmix.mixture._gaussian import compute_precision_cholesky
+
+    n = resp.sum(axis=0)
+    means = (resp.T @ X) / n[:, None]
+    covs = np.stack([np.cov(X[resp[:, c] > 0].T, bias=True) for c in range(resp.shape[1])])
+    return GaussianMixtureFit(
+        weights=n / n.sum(),
+        means=means,
+        covariances=covs,
+        precisions_cholesky=compute_precision_cholesky(covs),
+        log_likelihood=0.0,
+        n_samples=X.shape[0],
+        n_iter=0,
+        converged=True,
+        reg_covar=0.0,
+        history=np.zeros(0),
+    )
