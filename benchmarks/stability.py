@@ -410,9 +410,12 @@ def _rewrite() -> None:
     print("wrote", C.write_markdown(NAME, render).relative_to(C.REPO))
 
 
-def _reused_records(fingerprint: str, cfg: dict[str, Any], kinds: list[str]) -> list[dict]:
+def _reused_records(
+    fingerprint: str, cfg: dict[str, Any], kinds: list[str], partial: bool = False
+) -> list[dict]:
     """The cached runs of the grid's ``kinds`` made by library ``fingerprint`` (any estimator
-    parameters of that library), one per (cell, seed); missing runs are an error."""
+    parameters of that library), one per (cell, seed); missing runs are an error unless
+    ``partial`` (``--cached-only``: the page lists the runs it holds)."""
     found = {}
     for path in sorted((C.CACHE_DIR / NAME).glob("*.json")):
         rec = json.loads(path.read_text())
@@ -421,9 +424,9 @@ def _reused_records(fingerprint: str, cfg: dict[str, Any], kinds: list[str]) -> 
     keys = [(kind, p, 2**e, seed) for kind in kinds for p, e in cfg["cells"]
             for seed in range(cfg["seeds"])]  # fmt: skip
     missing = [k for k in keys if k not in found]
-    if missing:
+    if missing and not partial:
         raise SystemExit(f"--reuse-fingerprint {fingerprint}: no cached run for {missing}")
-    return [found[k] for k in keys]
+    return [found[k] for k in keys if k in found]
 
 
 def _commit_of(fingerprint: str) -> str | None:
@@ -486,7 +489,8 @@ def main(argv=None) -> int:
     reused = []
     if args.reuse_fingerprint:
         reused = _reused_records(args.reuse_fingerprint, cfg, [k for k in cfg["kinds"]
-                                                                if k not in run_kinds])  # fmt: skip
+                                                                if k not in run_kinds],
+                                 partial=args.cached_only)  # fmt: skip
         cfg["reused"] = {"fingerprint": args.reuse_fingerprint, "runs": len(reused),
                          "kinds": sorted({r["setting"] for r in reused}),
                          "commit": args.reuse_commit or _commit_of(args.reuse_fingerprint)}  # fmt: skip
