@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -100,17 +101,20 @@ def trace_run(
         fit_without_checks(ref, X)
         m = X.shape[0] // 2
         refits = []
+        t0 = time.perf_counter()
         for child in rng.spawn(resamples):
             rows = np.sort(child.choice(X.shape[0], m, replace=False))
             est = clone(template).set_params(random_state=child)
             fit_without_checks(est, X[rows])
             refits.append((rows, est))
+        fit_s = (time.perf_counter() - t0) / resamples
     K_true = len(truth.targets)
     oriented = [(e.icpdag_ != 0) & (e.icpdag_ == 0).T for _, e in refits]
     directed = np.mean(oriented, axis=0)
-    withdrawn = np.mean(
-        [a & ~contested_orientations(e) for a, (_, e) in zip(oriented, refits, strict=True)], 0
-    )
+    t0 = time.perf_counter()
+    contested = [contested_orientations(e) for _, e in refits]
+    rules.setdefault("seconds", []).append(((time.perf_counter() - t0) / len(refits), fit_s))
+    withdrawn = np.mean([a & ~c for a, c in zip(oriented, contested, strict=True)], axis=0)
     point = (ref.icpdag_ != 0) & (ref.icpdag_ == 0).T
     for rule, freq, pt in (("every arc", directed, point),
                            ("contested withdrawn", withdrawn, point & ~contested_orientations(ref))):  # fmt: skip
@@ -187,6 +191,9 @@ def main(argv=None) -> int:
         for cell in args.cells.split(","):
             p, e = map(int, cell.split(":"))
             rows += trace_run(args.kind, p, e, seed, args.resamples, not args.no_trace, rules)
+    ms, fit_s = 1000 * np.array(rules.pop("seconds")).T
+    print(f"contested_orientations: {ms.mean():.2f} ms per refit (mean over runs; max "
+          f"{ms.max():.2f}), a refit's sampling and fit {fit_s.mean():.0f} ms")  # fmt: skip
     for rule, (kept, kept_true, n_true, point, point_true) in rules.items():
         print(f"{rule}: kept at >= {B.THRESHOLD} {kept}, true {kept_true} (precision "
               f"{kept_true / max(kept, 1):.3f}, recall {kept_true / n_true:.3f}); fit on all rows "
