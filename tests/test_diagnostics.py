@@ -80,6 +80,30 @@ def test_cap_below_the_truth_is_flagged_and_warned(small):
     assert check.to_dict()["passed"] is False
 
 
+def test_cap_check_on_a_sample_of_the_rows(small, monkeypatch):
+    # the (K + 1)-fit on 1,500 of the 4,000 rows: a cap below the truth still shows, the true
+    # cap still does not
+    monkeypatch.setattr(D, "GAIN_ROWS", 1500)
+    grow_rows = []
+    from causalmix.mixture import split
+
+    grow = split.grow
+
+    def spy(Z, *args, **kw):
+        grow_rows.append(Z.shape[0])
+        return grow(Z, *args, **kw)
+
+    monkeypatch.setattr(split, "grow", spy)
+    low = _quiet_fit(small.X, max_components=3)
+    grow_rows.clear()
+    Z = low.scaler_.transform(small.X)
+    check = D._components_at_cap(low, Z, np.random.default_rng(1))
+    assert grow_rows == [1500]
+    assert check.flagged and check.value > 0
+    at_truth = _quiet_fit(small.X)
+    assert not D._components_at_cap(at_truth, Z, np.random.default_rng(1)).flagged
+
+
 def test_cap_checks_with_drop_ratio_and_fixed_k():
     Z = np.zeros((10, 3))
     rng = np.random.default_rng(0)
