@@ -1,0 +1,37 @@
+"""CPU seconds per ``MixtureUTIGSP().fit`` on the paper's protocol, for comparing two libraries.
+
+Five data sets (seeds 0-4) of ``random_sem(p, density=0.8)`` with do-interventions to 1.0 on
+"all" or "half" the nodes, N = 2^16; prints the mean and each fit's CPU time. Run it with each
+library on ``PYTHONPATH``, alternately, on the same machine (the numbers of ``docs/design.md`` §7
+compare ff66d5b, the library before issue #14's work, with today's)::
+
+    OPENBLAS_NUM_THREADS=1 PYTHONPATH=src python tools/paper_cell_cpu.py 8 all
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+
+from causalmix import MixtureUTIGSP
+from causalmix.simulate import paper_interventions, random_sem, sample_mixture
+
+
+def main(argv: list[str]) -> int:
+    p, targets = int(argv[0]), argv[1]
+    cpu = []
+    warnings.simplefilter("ignore")
+    for seed in range(5):
+        sem = random_sem(p, density=0.8, random_state=seed)
+        ivs = paper_interventions(sem, targets=targets, kind="do", mean=1.0, var=1e-9)
+        X = sample_mixture(sem, ivs, 2**16, random_state=seed).X
+        start = time.process_time()
+        MixtureUTIGSP(random_state=seed).fit(X)
+        cpu.append(time.process_time() - start)
+    print(f"p = {p}, {targets}: mean CPU {sum(cpu) / len(cpu):.3f} s", [round(c, 2) for c in cpu])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
