@@ -188,7 +188,7 @@ def grow_from_one(
         if not big:
             apply_mechanism_fit(est, X, _fit_mechanisms(est, X, None, k_max, rng), obs_rows)
         return
-    mixture = _free_em(est, X, grown, big, rng)
+    mixture = _free_em(est, X, as_gaussian_mixture(grown, est.reg_covar), big, rng)
     log.info(
         "one free component grown to %d by the shared-mechanism BIC; free EM on all rows from them",
         mixture.n_components,
@@ -218,7 +218,9 @@ def grow_from_one(
             mixture.n_components - checked.n_components,
         )
         start = folded(mixture, posterior, checked.responsibilities)
-        mixture = _free_em(est, X, checked if start is None else start, big, rng)
+        if start is None:
+            start = as_gaussian_mixture(checked, est.reg_covar)
+        mixture = _free_em(est, X, start, big, rng)
         resp = restructure(mixture)
     est.selection_criterion_ = "mechanisms"
     est.selection_curve_ = {int(k): float(v) for k, v in sorted(grown.bic_curve.items())}
@@ -267,12 +269,10 @@ def folded(
     )
 
 
-def _free_em(est: Any, X: Any, fit: Any, big: bool, rng: np.random.Generator) -> Any:
-    """Free-covariance EM on all rows (block-wise when ``big``) from a shared-mechanism fit.
-
-    ``fit`` may also be a :class:`GaussianMixtureFit` (a start already in the free family).
-    """
-    start = fit if isinstance(fit, GaussianMixtureFit) else as_gaussian_mixture(fit, est.reg_covar)
+def _free_em(
+    est: Any, X: Any, start: GaussianMixtureFit, big: bool, rng: np.random.Generator
+) -> GaussianMixtureFit:
+    """Free-covariance EM on all rows (block-wise when ``big``) from ``start``."""
     if big:
         return large.refine(X, start, tol=GROWN_EM_TOL)
     return fit_mixture(X, init=start, reg_covar=est.reg_covar, random_state=rng)

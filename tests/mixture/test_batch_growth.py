@@ -229,6 +229,7 @@ def test_folded_start_pools_the_folded_components_exactly():
     start = _refine.folded(_hard_fit(X, before), before, after)
     assert start.n_components == 2
     np.testing.assert_allclose(start.weights, [0.7, 0.3])
+    # exact algebra: only rounding (values of order 1-5, sums of 1,000 rows) separates them
     for k, rows in enumerate((labels < 2, labels == 2)):
         np.testing.assert_allclose(start.means[k], X[rows].mean(axis=0), atol=1e-12)
         np.testing.assert_allclose(start.covariances[k], np.cov(X[rows].T, bias=True), atol=1e-12)
