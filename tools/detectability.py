@@ -43,14 +43,24 @@ def _node_ll(x: np.ndarray, design: np.ndarray) -> float:
 
 
 def _mixture_ll(X: np.ndarray, weights, means, covs) -> float:
-    from scipy.special import logsumexp
-    from scipy.stats import multivariate_normal
+    """Log-likelihood of the rows under a Gaussian mixture (the library's E-step)."""
+    from causalmix.mixture import GaussianMixtureFit
+    from causalmix.mixture._gaussian import compute_precision_cholesky
 
-    logs = [
-        np.log(w) + multivariate_normal(m, c).logpdf(X)
-        for w, m, c in zip(weights, means, covs, strict=True)
-    ]
-    return float(logsumexp(np.stack(logs), axis=0).sum())
+    covs = np.asarray(covs)
+    mixture = GaussianMixtureFit(
+        weights=np.asarray(weights),
+        means=np.asarray(means),
+        covariances=covs,
+        precisions_cholesky=compute_precision_cholesky(covs),
+        log_likelihood=0.0,
+        n_samples=X.shape[0],
+        n_iter=0,
+        converged=True,
+        reg_covar=0.0,
+        history=np.zeros(0),
+    )
+    return mixture.score(X) * X.shape[0]
 
 
 def mixture_gain(sample, c: int, obs: int) -> float:
