@@ -69,9 +69,10 @@ __all__ = [
 ]
 
 # the (K + 1)-mixture of components_at_cap is grown on at most this many random rows, to the
-# selection sweep's tolerance: on all rows (tol 1e-4) it was a quarter of a fit's time at p = 8,
-# N = 2^16 on the paper's protocol (K = p + 1 is the cap there), and still 18 % on 2^14 rows; a
-# component beyond a cap set too low shows on far fewer rows (tested on 1,500)
+# selection sweep's tolerance: on all rows (tol 1e-4) it was the largest part of the diagnostics
+# on the paper's protocol (K = p + 1 is the cap there); CPU per fit at p = 8, all, N = 2^16
+# (tools/paper_cell_cpu.py): 1.05-1.10 s on 2^14 rows to 1e-4, 0.84 s like this. A component
+# beyond a cap set too low shows on far fewer rows (tested on 1,500)
 GAIN_ROWS = 2**12
 
 
