@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from causalmix import CausalmixWarning, MixtureUTIGSP
+from causalmix import _component_shape as D_shape
 from causalmix import diagnostics as D
 from causalmix.mixture import fit_mixture
 from causalmix.simulate import paper_interventions, random_sem, sample_mixture
@@ -268,3 +269,37 @@ def test_singular_base_is_not_a_repeated_warning(caplog):
     assert np.isfinite(prec).all()
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
     assert "not positive definite" in caplog.records[0].getMessage()
+
+
+def _shape_on_all_rows(Z, resp):
+    """component_shape's moments with every row, however small its weight."""
+    out = []
+    for k in range(resp.shape[1]):
+        w = resp[:, k] / resp[:, k].sum()
+        d = Z - w @ Z
+        m2 = w @ d**2
+        out.append((w @ d**3 / m2**1.5, w @ d**4 / m2**2 - 3.0, m2))
+    return [np.array(x) for x in zip(*out, strict=True)]
+
+
+def test_component_shape_skips_only_rows_of_negligible_weight():
+    # separated components: most rows have a responsibility of ~0 (some exactly 0, some below
+    # NEGLIGIBLE) for the other component; the moments are those of every row
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.exponential(size=(2000, 3)), 8.0 + rng.normal(size=(1500, 3))])
+    resp = fit_mixture(X, 2, random_state=0).predict_proba(X)
+    resp[:5, 1], resp[:5, 0] = 0.0, 1.0
+    assert ((resp > 0) & (resp < D_shape.NEGLIGIBLE)).any()
+    skew, kurt, var, sizes = D.component_shape(X, resp)
+    for got, want in zip((skew, kurt, var), _shape_on_all_rows(X, resp), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(sizes, resp.sum(axis=0))
+
+
+def test_gaussianity_takes_the_fit_s_responsibilities(small):
+    est = _quiet_fit(small.X)
+    Z = est.scaler_.transform(small.X)
+    given = D._gaussianity(est, Z, est.mixture_.predict_proba(Z))
+    assert given == D._gaussianity(est, Z)
+    # the fit passes its own responsibilities: the check it reports is the recomputed one
+    assert _by_name(est.diagnostics_)["gaussianity"] == given

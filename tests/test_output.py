@@ -177,7 +177,8 @@ def _start_fit(data, out):
 )
 def test_signal_during_fit(sig, code, message, tmp_path):
     # before: Ctrl-C printed a 30-line traceback; SIGTERM left .out.tmp-* behind
-    assert main(["-q", "simulate", "--nodes", "6", "--samples", "16384", "--seed", "1",
+    # a fit of ~1 s: on 2^14 rows at p = 6 it could finish (and exit) before the signal came
+    assert main(["-q", "simulate", "--nodes", "8", "--samples", "65536", "--seed", "1",
                  "--out", str(tmp_path / "sim")]) == 0  # fmt: skip
     data = tmp_path / "sim" / "data.csv"
     work = tmp_path / "work"
@@ -190,7 +191,7 @@ def test_signal_during_fit(sig, code, message, tmp_path):
             proc.kill()
             pytest.fail("the fit did not start within 120 s")
         time.sleep(0.05)
-    time.sleep(0.5)
+    time.sleep(0.2)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=120)
     assert proc.returncode == code, stderr

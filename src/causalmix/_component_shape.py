@@ -7,6 +7,10 @@ import numpy as np
 
 __all__ = ["component_shape"]
 
+# a row whose responsibility is below this adds nothing a skewness or kurtosis can show: its
+# weight, times any deviation it can have at such a posterior, is far below rounding
+NEGLIGIBLE = 1e-12
+
 
 def component_shape(
     Z: np.ndarray, resp: np.ndarray
@@ -29,14 +33,18 @@ def component_shape(
     sizes : ndarray of shape (K,)
         Effective sizes ``Σ_i r_ik``.
     """
-    sizes = resp.sum(axis=0)
+    resp_t = np.ascontiguousarray(resp.T)
+    sizes = resp_t.sum(axis=1)
     K, p = resp.shape[1], Z.shape[1]
     skew, kurt, var = np.full((K, p), np.nan), np.full((K, p), np.nan), np.zeros((K, p))
     for k in range(K):
         if sizes[k] <= 0:
             continue
-        w = resp[:, k] / sizes[k]
-        d = Z - w @ Z
+        # rows the component does not reach weigh nothing: a separated component's moments
+        # then cost its own rows, not all N (the fit's diagnostics, issue #14)
+        rows = np.flatnonzero(resp_t[k] > NEGLIGIBLE)
+        w, z = resp_t[k, rows] / sizes[k], Z[rows]
+        d = z - w @ z
         d2 = d * d
         m2 = var[k] = w @ d2
         ok = m2 > 0

@@ -354,9 +354,14 @@ def resample(est: Any, X_data: Any, rng: np.random.Generator, progress: Progress
         )
 
 
-def diagnose(est: Any, X: Any, big: bool, rng: np.random.Generator) -> tuple:
+def diagnose(
+    est: Any, X: Any, big: bool, rng: np.random.Generator, resp: np.ndarray | None
+) -> tuple:
     """The checks of :mod:`causalmix.diagnostics` on the fitted estimator (on a row sample when
     ``big``). Run last: its draws from ``rng`` (a row sample, one extra fit) change nothing
-    fitted before."""
-    diagnostic_rows = large.sample_rows(X, large.IN_MEMORY_ROWS, rng) if big else X
-    return run_diagnostics(est, diagnostic_rows, rng)
+    fitted before. ``resp``: the free mixture's responsibilities on ``X``, reused when that
+    mixture is the reported model (not refined, in memory)."""
+    if big:
+        return run_diagnostics(est, large.sample_rows(X, large.IN_MEMORY_ROWS, rng), rng)
+    reported = None if est.mechanisms_ is not None else resp
+    return run_diagnostics(est, X, rng, responsibilities=reported)

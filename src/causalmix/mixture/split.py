@@ -41,6 +41,8 @@ from causalmix.mixture._gaussian import (
 __all__ = ["grow", "split_many"]
 
 _RANK_FLOATS = 2**21  # floats (16 MB) per temporary of the batched 1-D fits that rank splits
+# the 1-D fits that rank the splits of a component use at least this many rows (see _ranked_splits)
+MIN_PROPOSAL_ROWS = 64
 
 
 def _directions(covariance: np.ndarray) -> np.ndarray:
@@ -179,12 +181,16 @@ def _ranked_splits(data: Data, params, resp_t, rng, reg_covar, n_proposal_rows, 
     """
     X, n = data.X, data.n
     columns, owners, scale = [], [], []
+    sizes = resp_t.sum(axis=1)
+    # draws (with replacement) beyond the largest component's own rows repeat rows: they add
+    # cost, not information (p = 8, K = 9 on 2^10 rows: ~114 rows per component, not 512)
+    n_proposal_rows = int(min(n_proposal_rows, max(MIN_PROPOSAL_ROWS, np.ceil(sizes.max()))))
     for c in range(params.weights.shape[0]):
         w = resp_t[c]
-        if w.sum() < 2.0:
+        if sizes[c] < 2.0:
             continue
         dirs = _directions(params.covariances[c])
-        rows = rng.choice(n, size=n_proposal_rows, p=w / w.sum())
+        rows = rng.choice(n, size=n_proposal_rows, p=w / sizes[c])
         columns.append((X[rows] - params.means[c]) @ dirs.T)
         owners += [(c, direction) for direction in dirs]
         scale += [w.sum() / rows.size] * len(dirs)
