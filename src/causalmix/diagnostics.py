@@ -201,7 +201,13 @@ def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
         warnings.simplefilter("ignore")
         try:
             bigger = grow(
-                Z - center, current, tol=1e-3, reg_covar=mix.reg_covar, max_iter=500, rng=rng
+                Z - center,
+                current,
+                tol=1e-3,
+                reg_covar=mix.reg_covar,
+                max_iter=500,
+                rng=rng,
+                n_candidates=1,
             )
         except ValueError:  # a split that is not positive definite: no evidence either way
             return float("nan")

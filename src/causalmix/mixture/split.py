@@ -97,7 +97,10 @@ def _fit_two_gaussians_1d(
     mean = sum_z / total
     var = np.maximum(sum_z2 / total - mean**2, 0.0) + reg
     one = -0.5 * total * (LOG_2PI + np.log(var) + (var - reg) / var)
-    q1, q3 = np.quantile(z, (0.25, 0.75), axis=0, weights=w, method="inverted_cdf")
+    # equal weights (the ranking's and the large data's rows drawn by responsibility): the same
+    # order statistics without the weighted path's sort (twice as slow)
+    weights = None if np.all(w == w[0]) else w
+    q1, q3 = np.quantile(z, (0.25, 0.75), axis=0, weights=weights, method="inverted_cdf")
     mode, mode_var = _histogram_modes(z, w)
     # starts: location split; scale split (a narrow part inside a broad one); a spike at the
     # mode of a broad part
