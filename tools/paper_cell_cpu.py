@@ -1,11 +1,12 @@
 """CPU seconds per ``MixtureUTIGSP().fit`` on the paper's protocol, for comparing two libraries.
 
 Five data sets (seeds 0-4) of ``random_sem(p, density=0.8)`` with do-interventions to 1.0 on
-"all" or "half" the nodes, N = 2^16 (``--log2n``); prints the mean and each fit's CPU time. Run it with each
-library on ``PYTHONPATH``, alternately, on the same machine (the numbers of ``docs/design.md`` §7
-compare ff66d5b, the library before issue #14's work, with today's)::
+"all" or "half" the nodes, N = 2^16 (``--log2n``); prints the mean and each fit's CPU time. Run
+it with each library on ``PYTHONPATH``, alternately, on the same machine (the numbers of
+``docs/design.md`` §7 compare ff66d5b, the library before issue #14's work, with today's)::
 
-    OPENBLAS_NUM_THREADS=1 PYTHONPATH=src python tools/paper_cell_cpu.py 8 all [--log2n 16] [--profile]
+    OPENBLAS_NUM_THREADS=1 PYTHONPATH=src python tools/paper_cell_cpu.py 8 all \
+        [--log2n 16] [--profile]
 
 ``--profile`` prints cProfile's cumulative top of the library's functions over the five fits.
 """

@@ -196,7 +196,7 @@ def _ranked_splits(data: Data, params, resp_t, rng, reg_covar, n_proposal_rows, 
         rows = rng.choice(n, size=n_proposal_rows, p=w / sizes[c])
         columns.append((X[rows] - params.means[c]) @ dirs.T)
         owners += [(c, direction) for direction in dirs]
-        scale += [w.sum() / rows.size] * len(dirs)
+        scale += [sizes[c] / rows.size] * len(dirs)
     if not columns:
         return np.empty(0), owners
     z, ones = np.hstack(columns), np.ones(n_proposal_rows)
