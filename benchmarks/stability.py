@@ -232,7 +232,7 @@ def timing(resamples: int | None = None) -> dict[str, Any]:
     from joblib.externals.loky import get_reusable_executor
 
     from causalmix import MixtureUTIGSP, stability
-    from causalmix.stability import PROGRESS_STAGE
+    from causalmix._stability_refit import PROGRESS_STAGE
 
     cell = _cell("do", TIMING["p"], TIMING["log2n"])
     X = C.simulate(cell, 0).X
