@@ -19,7 +19,7 @@ targets "all" for p = 6, 10 and "half" for p = 15, N = 2^13 and 2^16, random nod
     nice .venv/bin/python benchmarks/stability.py --full --kinds do --reuse-fingerprint FP
         # re-run the do cells; the shift cells read from the cache of library fingerprint FP
     nice .venv/bin/python benchmarks/stability.py --sachs             # Sachs, 3 x 51 fits
-    flock /work/bench.lock nice -n 5 .venv/bin/python benchmarks/stability.py --timing
+    nice -n 5 .venv/bin/python benchmarks/stability.py --timing
 """
 
 from __future__ import annotations
@@ -360,10 +360,10 @@ def markdown(summary, records, cfg, header, timed, sachs, errors=()) -> str:
                 else "no split recorded"
             )
             + f"), run {h['date_utc']} at commit "
-            f"`{h['commit'][:10]}` under `flock /work/bench.lock`; 1-minute load average "
-            f"{timed['load_avg_before'][0]:.1f} before, {timed['load_avg'][0]:.1f} after (the 2 "
-            "cores are shared with other jobs). Reproduce: `flock /work/bench.lock nice -n 5 "
-            ".venv/bin/python benchmarks/stability.py --timing`.",
+            f"`{h['commit'][:10]}`; 1-minute load average "
+            f"{timed['load_avg_before'][0]:.1f} before, {timed['load_avg'][0]:.1f} after (what "
+            "else ran on the 2 cores). Reproduce: `nice -n 5 "
+            ".venv/bin/python benchmarks/stability.py --timing` (on otherwise idle cores).",
             "",
         ]
     if sachs:
