@@ -637,13 +637,6 @@ def table(rows: Iterable[Mapping[str, Any]], cols: Sequence[Col | tuple]) -> str
     return md_table([c.header for c in cols], ([c.cell(r) for c in cols] for r in rows))
 
 
-def precisions_cholesky(covariances: np.ndarray) -> np.ndarray:
-    """Upper-triangular ``U`` with ``U Uᵀ = Σ⁻¹`` per component (``GaussianMixtureFit``'s and
-    scikit-learn's convention), for starting points built from known covariances."""
-    eye = np.eye(covariances.shape[-1])
-    return np.stack([np.linalg.solve(np.linalg.cholesky(c), eye).T for c in covariances])
-
-
 def pow2(n: int) -> str:
     e = math.log2(n)
     return f"2^{int(e)}" if e == int(e) else str(n)

@@ -62,11 +62,9 @@ def make_data(p: int, n: int, k: int, seed: int = 0) -> tuple[np.ndarray, dict[s
 def ours(X: np.ndarray, start: dict[str, np.ndarray], iters: int):
     from causalmix.mixture import GaussianMixtureFit, fit_mixture
 
-    init = GaussianMixtureFit(
-        weights=start["weights"], means=start["means"], covariances=start["covariances"],
-        precisions_cholesky=C.precisions_cholesky(start["covariances"]), log_likelihood=np.nan,
-        n_samples=0, n_iter=0, converged=False, reg_covar=REG_COVAR, history=np.array([]),
-    )  # fmt: skip
+    init = GaussianMixtureFit.from_parameters(
+        start["weights"], start["means"], start["covariances"], reg_covar=REG_COVAR
+    )
     return fit_mixture(X, init=init, tol=0.0, reg_covar=REG_COVAR, max_iter=iters)
 
 

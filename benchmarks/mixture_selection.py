@@ -157,14 +157,12 @@ def _truth_em(sample, record: dict) -> dict:
     from causalmix.mixture import GaussianMixtureFit, fit_mixture
 
     covs = np.array([c.covariance for c in sample.components]) + 1e-6 * np.eye(sample.X.shape[1])
-    start = GaussianMixtureFit(
-        weights=np.array([c.weight for c in sample.components]),
-        means=np.array([c.mean for c in sample.components]),
-        covariances=covs,
-        precisions_cholesky=C.precisions_cholesky(covs),
-        log_likelihood=np.nan, n_samples=0, n_iter=0, converged=False, reg_covar=1e-6,
-        history=np.array([]),
-    )  # fmt: skip
+    start = GaussianMixtureFit.from_parameters(
+        [c.weight for c in sample.components],
+        [c.mean for c in sample.components],
+        covs,
+        reg_covar=1e-6,
+    )
     cpu = time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

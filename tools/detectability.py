@@ -45,21 +45,8 @@ def _node_ll(x: np.ndarray, design: np.ndarray) -> float:
 def _mixture_ll(X: np.ndarray, weights, means, covs) -> float:
     """Log-likelihood of the rows under a Gaussian mixture (the library's E-step)."""
     from causalmix.mixture import GaussianMixtureFit
-    from causalmix.mixture._gaussian import compute_precision_cholesky
 
-    covs = np.asarray(covs)
-    mixture = GaussianMixtureFit(
-        weights=np.asarray(weights),
-        means=np.asarray(means),
-        covariances=covs,
-        precisions_cholesky=compute_precision_cholesky(covs),
-        log_likelihood=0.0,
-        n_samples=X.shape[0],
-        n_iter=0,
-        converged=True,
-        reg_covar=0.0,
-        history=np.zeros(0),
-    )
+    mixture = GaussianMixtureFit.from_parameters(weights, means, covs)
     return mixture.score(X) * X.shape[0]
 
 

@@ -21,7 +21,6 @@ from causalmix._observational import refined_observational
 from causalmix.diagnostics import CausalmixWarning
 from causalmix.graphs import dag_to_icpdag
 from causalmix.mixture import GaussianMixtureFit, fit_mixture, large
-from causalmix.mixture._gaussian import compute_precision_cholesky
 from causalmix.stats import SufficientStatistics
 
 __all__ = [
@@ -255,17 +254,8 @@ def folded(
     second = mixture.covariances + d[:, :, None] * d[:, None, :]
     covariances = np.zeros((n_out, *mixture.covariances.shape[1:]))
     np.add.at(covariances, to, share[:, None, None] * second)
-    return GaussianMixtureFit(
-        weights=weights,
-        means=means,
-        covariances=covariances,
-        precisions_cholesky=compute_precision_cholesky(covariances),
-        log_likelihood=float("nan"),
-        n_samples=int(mixture.n_samples),
-        n_iter=0,
-        converged=False,
-        reg_covar=mixture.reg_covar,
-        history=np.zeros(0),
+    return GaussianMixtureFit.from_parameters(
+        weights, means, covariances, reg_covar=mixture.reg_covar, n_samples=mixture.n_samples
     )
 
 
@@ -284,17 +274,13 @@ def as_gaussian_mixture(fit: Any, reg_covar: float) -> GaussianMixtureFit:
 
     means, covariances = mechanism_parameters(fit)
     covariances = covariances + reg_covar * np.eye(means.shape[1])
-    return GaussianMixtureFit(
-        weights=np.asarray(fit.weights),
-        means=means,
-        covariances=covariances,
-        precisions_cholesky=compute_precision_cholesky(covariances),
-        log_likelihood=float(fit.log_likelihood),
-        n_samples=int(fit.responsibilities.shape[0]),
-        n_iter=0,
-        converged=True,
+    return GaussianMixtureFit.from_parameters(
+        fit.weights,
+        means,
+        covariances,
         reg_covar=reg_covar,
-        history=np.zeros(0),
+        n_samples=fit.responsibilities.shape[0],
+        log_likelihood=fit.log_likelihood,
     )
 
 

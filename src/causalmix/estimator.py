@@ -322,12 +322,13 @@ class MixtureUTIGSP(BaseEstimator):
         rng = check_random_state(self.random_state)
 
         mixture, k_max = steps.fit_components(self, X, big, rng, progress)
-        latest: list[Any] = [None]  # the last free mixture's responsibilities (the diagnostics')
+        latest = None  # the last free mixture's responsibilities (the diagnostics reuse them)
 
         def structure(mixture: Any) -> Any:
             """Components, statistics, observational component and UT-IGSP from ``mixture``."""
+            nonlocal latest
             resp, summary = steps.set_components(self, X, mixture, big)
-            latest[0] = resp
+            latest = resp
             stats = steps.compute_statistics(self, X, mixture, resp, summary, rng)
             choice = choose_observational(
                 self.observational,
@@ -349,7 +350,7 @@ class MixtureUTIGSP(BaseEstimator):
             int(self.adjacency_.sum()),
         )
         steps.resample(self, X_data, rng, progress)
-        self.diagnostics_ = steps.diagnose(self, X, big, rng, latest[0]) if diagnose else ()
+        self.diagnostics_ = steps.diagnose(self, X, big, rng, latest) if diagnose else ()
         return self
 
     # ------------------------------------------------------------------ prediction / export

@@ -241,20 +241,8 @@ def test_folded_start_pools_the_folded_components_exactly():
 
 def _hard_fit(X, resp):
     from causalmix.mixture import GaussianMixtureFit
-    from causalmix.mixture._gaussian import compute_precision_cholesky
 
     n = resp.sum(axis=0)
     means = (resp.T @ X) / n[:, None]
     covs = np.stack([np.cov(X[resp[:, c] > 0].T, bias=True) for c in range(resp.shape[1])])
-    return GaussianMixtureFit(
-        weights=n / n.sum(),
-        means=means,
-        covariances=covs,
-        precisions_cholesky=compute_precision_cholesky(covs),
-        log_likelihood=0.0,
-        n_samples=X.shape[0],
-        n_iter=0,
-        converged=True,
-        reg_covar=0.0,
-        history=np.zeros(0),
-    )
+    return GaussianMixtureFit.from_parameters(n / n.sum(), means, covs, n_samples=X.shape[0])

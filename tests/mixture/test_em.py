@@ -90,18 +90,8 @@ def test_m_step_matches_weighted_numpy(monkeypatch, budget):
 
 
 def _fit_from_sklearn_start(gm: GaussianMixture) -> GaussianMixtureFit:
-    covs = gm.covariances_
-    return GaussianMixtureFit(
-        gm.weights_,
-        gm.means_,
-        covs,
-        compute_precision_cholesky(covs),
-        np.nan,
-        0,
-        0,
-        False,
-        gm.reg_covar,
-        np.array([]),
+    return GaussianMixtureFit.from_parameters(
+        gm.weights_, gm.means_, gm.covariances_, reg_covar=gm.reg_covar
     )
 
 

@@ -70,6 +70,39 @@ class GaussianMixtureFit:
         names = ("weights", "means", "covariances", "precisions_cholesky", "history")
         freeze_arrays(self, names, np.float64)
 
+    @classmethod
+    def from_parameters(
+        cls,
+        weights: object,
+        means: object,
+        covariances: object,
+        *,
+        reg_covar: float = 0.0,
+        n_samples: int = 0,
+        log_likelihood: float = float("nan"),
+    ) -> GaussianMixtureFit:
+        """A mixture given by its parameters, not fitted here (an EM start, a moment-matched
+        or a known mixture): the precision factors are computed, the EM state is empty.
+
+        Raises
+        ------
+        ValueError
+            If some covariance is not positive definite.
+        """
+        covariances = np.asarray(covariances, dtype=np.float64)
+        return cls(
+            weights=np.asarray(weights, dtype=np.float64),
+            means=np.asarray(means, dtype=np.float64),
+            covariances=covariances,
+            precisions_cholesky=compute_precision_cholesky(covariances),
+            log_likelihood=float(log_likelihood),
+            n_samples=int(n_samples),
+            n_iter=0,
+            converged=False,
+            reg_covar=float(reg_covar),
+            history=np.zeros(0),
+        )
+
     @property
     def n_components(self) -> int:
         """Number of components ``K``."""
