@@ -41,7 +41,7 @@ def climb(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Greedy single-arc moves from ``dag`` while the expected BIC improves.
 
-    ``model`` supplies ``fit_mech``, ``log_n`` and ``p``; ``groups`` is the (p, K) starting
+    ``model`` supplies ``fit_groupings``, ``log_n`` and ``p``; ``groups`` is the (p, K) starting
     grouping, ``G`` and ``nc`` the per-component Grams and weights of the current
     responsibilities. A node's score for a parent set is the best over its grouping and the
     groupings one merge away (a better parent set can make a component's separate mechanism
@@ -57,13 +57,11 @@ def climb(
         key = (j, P.tobytes(), groups[j].tobytes())
         if key not in cache:
             best = (-np.inf, groups[j])
-            for cand in [groups[j], *group_merges(groups[j])]:
-                n_groups = int(cand.max()) + 1
-                q = 0.0
-                for g in range(n_groups):
-                    m = cand == g
-                    q += model.fit_mech(j, G[m].sum(axis=0), float(nc[m].sum()), P)[3]
-                value = q - 0.5 * n_groups * (P.size + 2) * model.log_n
+            cands = [groups[j], *group_merges(groups[j])]
+            sub = np.concatenate([P, [p, j]])
+            _, qs = model.fit_groupings(G[:, sub][:, :, sub], nc, cands)
+            for cand, q in zip(cands, qs, strict=True):
+                value = q - 0.5 * (int(cand.max()) + 1) * (P.size + 2) * model.log_n
                 if value > best[0]:
                     best = (value, cand)
             cache[key] = best

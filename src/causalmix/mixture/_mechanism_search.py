@@ -36,7 +36,6 @@ __all__ = [
     "choose_observational",
     "dag_rounds",
     "move_candidates",
-    "node_q",
     "search",
     "search_node",
     "target_groups",
@@ -66,16 +65,6 @@ def move_candidates(groups_j: np.ndarray) -> list[np.ndarray]:
     return unique
 
 
-def node_q(model: MechanismModel, groups_j: np.ndarray, Gj: np.ndarray, nc: np.ndarray):
-    """Node j's mechanisms under a grouping and their expected log-likelihood, from the
-    components' blocks ``Gj`` of the Grams (:meth:`MechanismModel.node_grams`)."""
-    mechs = []
-    for g in range(int(groups_j.max()) + 1):
-        members = groups_j == g
-        mechs.append(model.fit_block(Gj[members].sum(axis=0), float(nc[members].sum())))
-    return mechs, sum(m[3] for m in mechs)
-
-
 def search_node(
     model: MechanismModel, state: MechanismState, j: int, ll: float, top: int, L: np.ndarray
 ) -> tuple[float, bool, np.ndarray]:
@@ -91,8 +80,9 @@ def search_node(
         q_now = sum(m[3] for m in state.mechs[j])
         g_now = int(current.max()) + 1
         scored = []
-        for new in move_candidates(current):
-            mechs, q = node_q(model, new, Gj, nc)
+        cands = move_candidates(current)
+        all_mechs, all_q = model.fit_groupings(Gj, nc, cands) if cands else ([], [])
+        for new, mechs, q in zip(cands, all_mechs, all_q, strict=True):
             delta_params = (int(new.max()) + 1 - g_now) * k_mech
             scored.append((-(2 * (q - q_now) - delta_params * model.log_n), new, mechs))
         scored.sort(key=lambda t: t[0])

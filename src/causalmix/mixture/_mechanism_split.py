@@ -35,14 +35,19 @@ TOL = 1e-7  # per-row relative tolerance of the local fit
 EXCESS_BINS = (32, 128, 512)  # histogram resolutions of the excess start (see _excess_start)
 
 
-def _wls(X: np.ndarray, y: np.ndarray, w: np.ndarray, floor: float):
-    n = float(w.sum())
-    XW = X * w[:, None]
-    A = XW.T @ X + (RIDGE * max(n, 1.0)) * np.eye(X.shape[1])
-    coef = np.linalg.solve(A, XW.T @ y)
-    r = y - X @ coef
-    var = max(float(w @ (r * r)) / max(n, 1e-300), floor)
-    return coef, var
+def _wls(
+    prod: np.ndarray, Xy: np.ndarray, X: np.ndarray, y: np.ndarray, W: np.ndarray, floor: float
+):
+    """Weighted least squares of ``y`` on ``X`` under each row of weights ``W`` (S, n), in one
+    batched solve (``prod``: the rows' products ``x x'`` (n, m*m); ``Xy``: ``x y`` (n, m)).
+    Returns the coefficients (S, m), variances (S,) and residuals (S, n)."""
+    n = W.sum(axis=1)
+    m = X.shape[1]
+    A = (W @ prod).reshape(-1, m, m) + (RIDGE * np.maximum(n, 1.0))[:, None, None] * np.eye(m)
+    coef = np.linalg.solve(A, (W @ Xy)[..., None])[..., 0]
+    r = y[None, :] - coef @ X.T
+    var = np.maximum(np.einsum("sn,sn->s", W, r * r) / np.maximum(n, 1e-300), floor)
+    return coef, var, r
 
 
 def _logdens(X: np.ndarray, y: np.ndarray, coef: np.ndarray, var: float) -> np.ndarray:
@@ -50,23 +55,43 @@ def _logdens(X: np.ndarray, y: np.ndarray, coef: np.ndarray, var: float) -> np.n
     return -0.5 * (LOG_2PI + np.log(var) + r * r / var)
 
 
-def _two_mechanisms(X, y, w, s, floor, held=None):
-    """Weighted EM of a two-regression mixture from the initial posterior ``s`` of mechanism B;
-    ``held = (coef, var)`` keeps mechanism A fixed (another group's mechanism)."""
-    ll_old = -np.inf
+def _two_mechanisms(X, y, w, s, floor, held):
+    """Weighted EM of two-regression mixtures, one per start: ``s`` (S, n) holds each start's
+    initial posterior of mechanism B, ``held[i] = (coef, var)`` keeps start i's mechanism A fixed
+    (another group's mechanism; None: fitted). The starts run side by side, each until its
+    likelihood stops improving. Returns per start its log-likelihood and
+    ``(coef_a, var_a, coef_b, var_b, alpha)``."""
+    n_starts, m = s.shape[0], X.shape[1]
+    prod = (X[:, :, None] * X[:, None, :]).reshape(X.shape[0], m * m)
+    Xy = X * y[:, None]
+    free = np.array([h is None for h in held])
+    coef_a, var_a = np.zeros((n_starts, m)), np.ones(n_starts)
+    for i, h in enumerate(held):
+        if h is not None:
+            coef_a[i], var_a[i] = h
+    coef_b, var_b = np.zeros((n_starts, m)), np.ones(n_starts)
+    ll, alpha = np.full(n_starts, -np.inf), np.zeros(n_starts)
+    s, w_sum, active = s.copy(), float(w.sum()), np.arange(n_starts)
     for _ in range(N_ITER):
-        alpha = float(np.clip(w @ s / w.sum(), 1e-6, 1 - 1e-6))
-        coef_a, var_a = held if held is not None else _wls(X, y, w * (1.0 - s), floor)
-        coef_b, var_b = _wls(X, y, w * s, floor)
-        la = np.log1p(-alpha) + _logdens(X, y, coef_a, var_a)
-        lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
+        a = np.clip(s[active] @ w / w_sum, 1e-6, 1 - 1e-6)
+        fa = active[free[active]]
+        if fa.size:
+            coef_a[fa], var_a[fa], _ = _wls(prod, Xy, X, y, w * (1.0 - s[fa]), floor)
+        coef_b[active], var_b[active], rb = _wls(prod, Xy, X, y, w * s[active], floor)
+        ra = y[None, :] - coef_a[active] @ X.T
+        va, vb = var_a[active, None], var_b[active, None]
+        la = np.log1p(-a)[:, None] - 0.5 * (LOG_2PI + np.log(va) + ra * ra / va)
+        lb = np.log(a)[:, None] - 0.5 * (LOG_2PI + np.log(vb) + rb * rb / vb)
         top = np.logaddexp(la, lb)
-        s = np.exp(lb - top)
-        ll = float(w @ top)
-        if ll - ll_old < TOL * w.sum():
+        s[active] = np.exp(lb - top)
+        ll_new = top @ w
+        done = ll_new - ll[active] < TOL * w_sum
+        ll[active], alpha[active] = ll_new, a
+        active = active[~done]
+        if not active.size:
             break
-        ll_old = ll
-    return ll, (coef_a, var_a, coef_b, var_b, alpha)
+    return ll, [(coef_a[i], float(var_a[i]), coef_b[i], float(var_b[i]), float(alpha[i]))
+                for i in range(n_starts)]  # fmt: skip
 
 
 def _excess_start(X: np.ndarray, y: np.ndarray, w: np.ndarray, coef: np.ndarray, var: float):
@@ -135,17 +160,18 @@ def node_split(
         post = np.exp(lb - np.logaddexp(la, lb))  # c's own mechanism against group g's
         starts.append((-1, None, post))
         starts.append((g, held, 1.0 - post))  # rows unlike group g's mechanism leave
+    starts = [t for t in starts if 0.0 < float(w @ t[2]) < float(w.sum())]
+    if not starts:
+        return -np.inf, None, -1
+    lls, fits = _two_mechanisms(
+        X, y, w, np.array([t[2] for t in starts]), model.floor, [t[1] for t in starts]
+    )
     best = None
-    for join, held, s in starts:
-        if not 0.0 < float(w @ s) < float(w.sum()):
-            continue
-        ll, params = _two_mechanisms(X, y, w, s, model.floor, held)
+    for (join, _, _), ll, params in zip(starts, lls, fits, strict=True):
         added = 1 + (k_mech if join < 0 or not alone else 0)
         score = 2.0 * scale * (ll - ll_one) - added * model.log_n
         if best is None or score > best[0]:
             best = (score, params, join)
-    if best is None:
-        return -np.inf, None, -1
     score, (coef_a, var_a, coef_b, var_b, alpha), join = best
     Xall, yall = model.Zt[:, idx], model.ZT[j]
     la = np.log1p(-alpha) + _logdens(Xall, yall, coef_a, var_a)
@@ -222,8 +248,8 @@ def gather_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nd
         X, y = model.Zt[:, idx], model.ZT[j]
         b, beta, var, _ = state.mechs[j][mode[j]]
         held = (np.append(beta, b), var)
-        _, (_, _, coef_b, var_b, alpha) = _two_mechanisms(
-            X[keep], y[keep], np.ones(keep.size), s0[keep], model.floor, held
+        _, [(_, _, coef_b, var_b, alpha)] = _two_mechanisms(
+            X[keep], y[keep], np.ones(keep.size), s0[keep][None, :], model.floor, [held]
         )
         la = np.log1p(-alpha) + _logdens(X, y, *held)
         lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
