@@ -487,7 +487,8 @@ def run_tasks(
         else:
             secs = rec.get("fit_s", rec.get("seconds")) or 0.0
             shd = f"shd={rec['shd']} " if "shd" in rec else ""
-            status = f"{shd}K̂={rec.get('K_hat')}/{rec.get('K')} {secs:.2f}s"
+            k_hat, k = rec.get("K_hat", rec.get("K_ref")), rec.get("K", rec.get("K_true"))
+            status = f"{shd}K̂={k_hat}/{k} {secs:.2f}s"
 
         if done % max(1, total // 50) == 0 or done == total or rec.get("error"):
             el = time.perf_counter() - started
