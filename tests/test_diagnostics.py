@@ -203,6 +203,32 @@ def test_search_agreement_not_judged_when_refined():
     assert not check.flagged and "not judged" in check.message
 
 
+def _stab(ks):
+    n = len(ks)
+    freq = {int(k): c / n for k, c in zip(*np.unique(ks, return_counts=True), strict=True)}
+    return SimpleNamespace(n_resamples=n, k_frequencies=freq)
+
+
+def test_stability_k():
+    """Flagged when no K has a majority of the refits (exactly half is not one)."""
+    settled = D._stability_k(_stab([6] * 15 + [5] * 4 + [7]))
+    assert not settled.flagged and settled.value == 0.75
+    for ks in ([6] * 10 + [5] * 10, [2] * 8 + [3] * 7 + [4] * 5):
+        check = D._stability_k(_stab(ks))
+        assert check.flagged and check.value <= D.MIN_K_AGREEMENT
+        assert "K = 2: 0.40" in check.message or "K = 5: 0.50" in check.message
+        assert "adjacencies" in check.message
+
+
+def test_stability_k_listed_only_with_stability_refits(small):
+    """A fit without refits lists no stability check; with refits it is the last one."""
+    est = _quiet_fit(small.X)
+    assert "stability_k" not in _by_name(est.diagnostics_)
+    est.stability_ = _stab([5] * 3 + [4] * 3)
+    checks = D.compute_checks(est, est.scaler_.transform(small.X), np.random.default_rng(0))
+    assert checks[-1].name == "stability_k" and checks[-1].flagged
+
+
 def test_gaussianity_judges_the_reported_components():
     """With a refinement the shapes are those of its components, not the free mixture's."""
     rng = np.random.default_rng(2)

@@ -213,8 +213,11 @@ def test_estimator_hook_sets_stability_(simulated):
     np.testing.assert_array_equal(res.reference_icpdag, est.icpdag_)
     assert res.reference_targets == est.targets_
     assert res.target_frequency.shape == (est.n_components_, 4)
+    check = {c.name: c for c in est.diagnostics_}["stability_k"]  # judged on these refits
+    assert check.value == max(res.k_frequencies.values())
     est.set_params(n_resamples=0).fit(simulated.X[:2048])
     assert not hasattr(est, "stability_")  # a refit without resamples drops the old frequencies
+    assert "stability_k" not in {c.name for c in est.diagnostics_}
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ __all__ = [
     "MAX_TARGET_FRACTION",
     "MAX_WEAK_BIC_GAP",
     "MAX_WEAK_MARGIN",
+    "MIN_K_AGREEMENT",
     "MIN_OBSERVATIONAL_WEIGHT",
     "MIN_ROWS_PER_NODE",
     "NEAR_CONSTANT_VARIANCE",
@@ -43,6 +44,9 @@ MAX_ABS_SKEWNESS = 1.0
 MAX_EXCESS_KURTOSIS = 3.0
 """A within-component excess kurtosis above this (in absolute value) is flagged."""
 
+MIN_K_AGREEMENT = 0.5
+"""With stability refits (``n_resamples > 0``): flagged when no K is chosen by more than this
+fraction of them (the components are not resolved on half the rows)."""
 
 NEAR_CONSTANT_VARIANCE = 100.0
 """A variable whose within-component variance (unit-variance frame) is below this multiple of

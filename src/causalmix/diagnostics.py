@@ -30,6 +30,8 @@ covariance``               largest eigenvalue <= 1e-12): its CI tests used a pse
 ``gaussianity``            in some component with at least 10 · p effective rows, a variable's
                            responsibility-weighted skewness exceeds :data:`MAX_ABS_SKEWNESS`
                            or its excess kurtosis :data:`MAX_EXCESS_KURTOSIS` in absolute value
+``stability_k``            only with stability refits (``n_resamples > 0``, listed then): no K
+                           is chosen by more than :data:`MIN_K_AGREEMENT` (half) of the refits
 =========================  ===================================================================
 """
 
@@ -47,6 +49,7 @@ from causalmix._diagnostic_check import (
     MAX_TARGET_FRACTION,
     MAX_WEAK_BIC_GAP,
     MAX_WEAK_MARGIN,
+    MIN_K_AGREEMENT,
     MIN_OBSERVATIONAL_WEIGHT,
     MIN_ROWS_PER_NODE,
     NEAR_CONSTANT_VARIANCE,
@@ -60,6 +63,7 @@ __all__ = [
     "MAX_TARGET_FRACTION",
     "MAX_WEAK_BIC_GAP",
     "MAX_WEAK_MARGIN",
+    "MIN_K_AGREEMENT",
     "MIN_OBSERVATIONAL_WEIGHT",
     "MIN_ROWS_PER_NODE",
     "CausalmixWarning",
@@ -121,6 +125,7 @@ def compute_checks(
         the reported model's ``predict_proba(Z)``.
     """
     rng = np.random.default_rng(0) if rng is None else rng
+    stab = getattr(estimator, "stability_", None)
     return (
         _components_at_cap(estimator, Z, rng),
         _observational_weight(estimator),
@@ -131,6 +136,7 @@ def compute_checks(
         _em_converged(estimator),
         _search_agreement(estimator),
         _gaussianity(estimator, Z, responsibilities),
+        *(() if stab is None else (_stability_k(stab),)),
     )
 
 
@@ -365,6 +371,23 @@ def _search_agreement(est: Any) -> Check:
         "Raise n_runs (--n-runs) or depth (--depth) and compare"
     )
     return Check(name, True, float(hits), 2.0, advice)
+
+
+def _stability_k(stab: Any) -> Check:
+    freq = stab.k_frequencies
+    k_mode = max(freq, key=lambda k: freq[k])
+    shares = ", ".join(f"K = {k}: {f:.2f}" for k, f in freq.items())
+    msg = f"the {stab.n_resamples} stability refits chose {shares}"
+    if freq[k_mode] > MIN_K_AGREEMENT:
+        return Check("stability_k", False, freq[k_mode], MIN_K_AGREEMENT, msg)
+    advice = (
+        msg + ": no K in more than half of them, so the components are not resolved on half the "
+        "rows, and which arrows and targets a refit finds depends on which components it has. "
+        "Trust the stable adjacencies, not the arrows or targets, even at a high frequency (on "
+        "simulated mean shifts with K this unsettled, some arrows kept at 0.9 were false: "
+        "docs/benchmarks.md, Stability); more rows or stronger interventions settle K"
+    )
+    return Check("stability_k", True, freq[k_mode], MIN_K_AGREEMENT, advice)
 
 
 def _total(score: Any) -> int:
