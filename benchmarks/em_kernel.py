@@ -21,7 +21,7 @@ reference's sweep k = 1..p+1 with k-means starts against ``select_n_components``
 much more than the EM kernel.
 
     nice .venv/bin/python benchmarks/em_kernel.py --quick     # seconds, into benchmarks/.cache/quick/
-    flock /work/bench.lock nice -n 5 .venv/bin/python benchmarks/em_kernel.py --full
+    nice -n 5 .venv/bin/python benchmarks/em_kernel.py --full      # on otherwise idle cores
 """
 
 from __future__ import annotations
