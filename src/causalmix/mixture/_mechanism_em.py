@@ -29,6 +29,7 @@ __all__ = [
     "logsumexp_t",
     "m_step",
     "n_parameters",
+    "normal_logpdf",
     "run_em",
     "sharing_counts",
     "to_data_units",
@@ -37,6 +38,11 @@ __all__ = [
 LOG_2PI = float(np.log(2.0 * np.pi))
 RIDGE = 1e-9  # relative ridge on a group's Gram: keeps an empty-ish group's solve finite
 PRODUCTS_CACHE = 2**24  # node_blocks keeps the rows' products up to this many (128 MB)
+
+
+def normal_logpdf(r: np.ndarray, var: np.ndarray | float) -> np.ndarray:
+    """Log-density of residuals ``r`` under N(0, ``var``) (``var`` broadcast against ``r``)."""
+    return -0.5 * (LOG_2PI + np.log(var) + r * r / var)
 
 
 class MechanismModel:
@@ -80,25 +86,18 @@ class MechanismModel:
             G, _ = self.grams(resp_t)
             return [self.node_grams(j, G) for j in range(self.p)]
         if self.n * total > PRODUCTS_CACHE:  # one node's products at a time (memory)
-            out = []
-            for j, m in enumerate(sizes):
-                Zs = self.Zt[:, np.append(self.idx[j], j)]
-                products = (Zs[:, :, None] * Zs[:, None, :]).reshape(self.n, m * m)
-                out.append((resp_t @ products).reshape(-1, m, m))
-            return out
+            return [
+                (resp_t @ self._node_products(j)).reshape(-1, m, m) for j, m in enumerate(sizes)
+            ]
         if self._products is None:  # EM calls this every iteration on one DAG: keep them
-            self._products = np.concatenate(
-                [
-                    (Zs[:, :, None] * Zs[:, None, :]).reshape(self.n, -1)
-                    for Zs in (self.Zt[:, np.append(self.idx[j], j)] for j in range(self.p))
-                ],
-                axis=1,
-            )
-        flat = resp_t @ self._products
-        ends = np.cumsum([m * m for m in sizes])
-        return [
-            flat[:, end - m * m : end].reshape(-1, m, m) for m, end in zip(sizes, ends, strict=True)
-        ]
+            self._products = np.hstack([self._node_products(j) for j in range(self.p)])
+        parts = np.split(resp_t @ self._products, np.cumsum([m * m for m in sizes])[:-1], axis=1)
+        return [part.reshape(-1, m, m) for part, m in zip(parts, sizes, strict=True)]
+
+    def _node_products(self, j: int) -> np.ndarray:
+        """(N, m * m): every row's products of node j's columns ``[parents, intercept, j]``."""
+        Zs = self.Zt[:, np.append(self.idx[j], j)]
+        return (Zs[:, :, None] * Zs[:, None, :]).reshape(self.n, -1)
 
     def fit_mech(
         self, j: int, G: np.ndarray, n: float, parents: np.ndarray | None = None
@@ -108,7 +107,9 @@ class MechanismModel:
         Returns ``(intercept, beta, variance, expected complete-data log-likelihood)``.
         """
         idx = self.idx[j] if parents is None else np.append(parents, self.p)
-        return self.fit_block(G[np.ix_(np.append(idx, j), np.append(idx, j))], n)
+        sub = np.append(idx, j)
+        b, beta, var, q = self.fit_blocks(G[np.ix_(sub, sub)][None], np.array([n], dtype=float))
+        return float(b[0]), beta[0], float(var[0]), float(q[0])
 
     def node_grams(self, j: int, G: np.ndarray) -> np.ndarray:
         """The blocks of the Grams ``G`` (K, p+1, p+1) node j's fit reads: rows and columns
@@ -117,17 +118,12 @@ class MechanismModel:
         sub = np.append(self.idx[j], j)
         return G[:, sub][:, :, sub]
 
-    def fit_block(self, B: np.ndarray, n: float) -> tuple[float, np.ndarray, float, float]:
-        """:meth:`fit_mech` from the block ``B`` of the Gram on ``[regressors, intercept, y]``."""
-        b, beta, var, q = self.fit_blocks(B[None], np.array([n], dtype=float))
-        return float(b[0]), beta[0], float(var[0]), float(q[0])
-
     def fit_blocks(
         self, B: np.ndarray, n: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """:meth:`fit_block` of a stack of blocks ``B`` (g, m, m) with weights ``n`` (g,) in one
-        batched solve: intercepts (g,), coefficients (g, m - 2), variances (g,) and expected
-        log-likelihoods (g,). The searches fit thousands of small mechanisms; one solve per
+        """Weighted least squares from each of a stack of Gram blocks ``B`` (g, m, m) on
+        ``[regressors, intercept, y]`` with weights ``n`` (g,), in one batched solve: intercepts
+        (g,), coefficients (g, m - 2), variances (g,) and expected log-likelihoods (g,). The searches fit thousands of small mechanisms; one solve per
         mechanism was most of a refinement's time on Sachs (p = 11, K = 8-12)."""
         n = np.asarray(n, dtype=float)
         m = B.shape[-1]
@@ -139,23 +135,28 @@ class MechanismModel:
         q = -0.5 * (n * (LOG_2PI + np.log(var)) + rss / var)
         return coef[:, -1], coef[:, :-1], var, q
 
-    def fit_groupings(
+    def group_blocks(
         self, Gj: np.ndarray, nc: np.ndarray, groupings: Sequence[np.ndarray]
-    ) -> tuple[list[list[tuple]], np.ndarray]:
-        """Node mechanisms under each of several groupings of the components, from the
-        components' blocks ``Gj`` (K, m, m) and weights ``nc``, in one batched fit: per grouping
-        its list of ``(intercept, beta, variance, q)`` and (array) its summed ``q``."""
+    ) -> tuple[np.ndarray, np.ndarray, list[int]]:
+        """The summed blocks (G, m, m) and weights (G,) of every group of several groupings of
+        the components (``Gj``: the components' blocks (K, m, m), ``nc`` their weights), grouping
+        after grouping, and each grouping's number of groups."""
         sizes = [int(g.max()) + 1 for g in groupings]
         member = np.concatenate(
             [g[None, :] == np.arange(s)[:, None] for g, s in zip(groupings, sizes, strict=True)]
         ).astype(float)
-        b, beta, var, q = self.fit_blocks(np.tensordot(member, Gj, axes=1), member @ nc)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        mechs = [
-            [(float(b[i]), beta[i], float(var[i]), float(q[i])) for i in range(a, a + s)]
-            for a, s in zip(starts, sizes, strict=True)
-        ]
-        return mechs, np.add.reduceat(q, starts)
+        K, m = Gj.shape[0], Gj.shape[-1]
+        return (member @ Gj.reshape(K, m * m)).reshape(-1, m, m), member @ nc, sizes
+
+    def fit_groupings(
+        self, Gj: np.ndarray, nc: np.ndarray, groupings: Sequence[np.ndarray]
+    ) -> tuple[list[list[tuple]], np.ndarray]:
+        """Node mechanisms under each of several groupings of the components, in one batched
+        fit (:meth:`group_blocks`, :meth:`fit_blocks`): per grouping its list of
+        ``(intercept, beta, variance, q)`` and (array) its summed ``q``."""
+        B, n, sizes = self.group_blocks(Gj, nc, groupings)
+        fitted = self.fit_blocks(B, n)
+        return as_mechs(fitted, sizes), np.add.reduceat(fitted[3], np.cumsum([0, *sizes[:-1]]))
 
     def node_logdens(self, j: int, mechs: Sequence[tuple]) -> np.ndarray:
         """(G_j, N) log-densities of every row's ``z_j`` under each group's mechanism."""
@@ -165,7 +166,7 @@ class MechanismModel:
         r = self.ZT[j][None, :] - b[:, None]
         if P.size:
             r -= np.stack([m[1] for m in mechs]) @ self.ZT[P]
-        return -0.5 * ((LOG_2PI + np.log(var))[:, None] + r * r / var[:, None])
+        return normal_logpdf(r, var[:, None])
 
 
 @dataclass
@@ -222,25 +223,31 @@ def n_parameters(model: MechanismModel, groups: np.ndarray) -> int:
     return (K - 1) + sum(g * (model.parents[j].size + 2) for j, g in enumerate(per_node))
 
 
+def as_mechs(fitted: tuple[np.ndarray, ...], sizes: Sequence[int]) -> list[list[tuple]]:
+    """:meth:`MechanismModel.fit_blocks`'s arrays cut into consecutive lists of ``sizes``
+    mechanisms, each mechanism a tuple ``(intercept, beta, variance, q)``."""
+    b, beta, var, q = fitted
+    out, at = [], 0
+    for size in sizes:
+        out.append(
+            [(float(b[i]), beta[i], float(var[i]), float(q[i])) for i in range(at, at + size)]
+        )
+        at += size
+    return out
+
+
 def m_step(model: MechanismModel, groups: np.ndarray, resp_t: np.ndarray) -> MechanismState:
     blocks, nc = model.node_blocks(resp_t), resp_t.sum(axis=1)
     mechs: list = [None] * model.p
     by_size: dict[int, list[int]] = {}
     for j, B in enumerate(blocks):
         by_size.setdefault(B.shape[-1], []).append(j)
-    for m, nodes in by_size.items():  # one batched fit per block size
-        member = [groups[j][None, :] == np.arange(groups[j].max() + 1)[:, None] for j in nodes]
-        stacked = np.concatenate(
-            [w @ blocks[j].reshape(w.shape[1], -1) for w, j in zip(member, nodes, strict=True)]
-        )
-        b, beta, var, q = model.fit_blocks(
-            stacked.reshape(-1, m, m), np.concatenate([w @ nc for w in member])
-        )
-        at = 0
-        for w, j in zip(member, nodes, strict=True):
-            mechs[j] = [(float(b[i]), beta[i], float(var[i]), float(q[i]))
-                        for i in range(at, at + w.shape[0])]  # fmt: skip
-            at += w.shape[0]
+    for nodes in by_size.values():  # one batched fit per block size
+        parts = [model.group_blocks(blocks[j], nc, [groups[j]]) for j in nodes]
+        fitted = model.fit_blocks(np.concatenate([B for B, _, _ in parts]),
+                                  np.concatenate([n for _, n, _ in parts]))  # fmt: skip
+        for j, node in zip(nodes, as_mechs(fitted, [sz[0] for _, _, sz in parts]), strict=True):
+            mechs[j] = node
     contrib = [model.node_logdens(j, mechs[j]) for j in range(model.p)]
     log_w = np.log(np.maximum(nc, 1e-300) / model.n)
     return MechanismState(groups.copy(), mechs, log_w, contrib, blocks, nc, resp_t)

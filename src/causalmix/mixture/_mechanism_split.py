@@ -17,11 +17,11 @@ import numpy as np
 from scipy.special import ndtr
 
 from causalmix.mixture._mechanism_em import (
-    LOG_2PI,
     RIDGE,
     MechanismModel,
     MechanismState,
     canonical,
+    normal_logpdf,
     sharing_counts,
 )
 
@@ -51,8 +51,7 @@ def _wls(
 
 
 def _logdens(X: np.ndarray, y: np.ndarray, coef: np.ndarray, var: float) -> np.ndarray:
-    r = y - X @ coef
-    return -0.5 * (LOG_2PI + np.log(var) + r * r / var)
+    return normal_logpdf(y - X @ coef, var)
 
 
 def _two_mechanisms(X, y, w, s, floor, held):
@@ -79,9 +78,8 @@ def _two_mechanisms(X, y, w, s, floor, held):
             coef_a[fa], var_a[fa], _ = _wls(prod, Xy, X, y, w * (1.0 - s[fa]), floor)
         coef_b[active], var_b[active], rb = _wls(prod, Xy, X, y, w * s[active], floor)
         ra = y[None, :] - coef_a[active] @ X.T
-        va, vb = var_a[active, None], var_b[active, None]
-        la = np.log1p(-a)[:, None] - 0.5 * (LOG_2PI + np.log(va) + ra * ra / va)
-        lb = np.log(a)[:, None] - 0.5 * (LOG_2PI + np.log(vb) + rb * rb / vb)
+        la = np.log1p(-a)[:, None] + normal_logpdf(ra, var_a[active, None])
+        lb = np.log(a)[:, None] + normal_logpdf(rb, var_b[active, None])
         top = np.logaddexp(la, lb)
         s[active] = np.exp(lb - top)
         ll_new = top @ w

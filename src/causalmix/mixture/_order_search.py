@@ -66,13 +66,19 @@ class _NodeScores:
         # groups each coarsening holds (n_coarsenings, U) and its number of groups
         self.nodes = []
         for groups_j in groups:
-            index: dict[bytes, int] = {}
-            rows = []
+            index: dict[bytes, int] = {}  # a distinct group (membership mask) -> its number
+            masks, rows = [], []
             for row in _coarsenings(groups_j):
-                members = [row == g for g in range(row.max() + 1)]
-                rows.append([index.setdefault(m.tobytes(), len(index)) for m in members])
-            masks = np.array([np.frombuffer(k, dtype=bool) for k in index], dtype=float)
-            holds = np.zeros((len(rows), len(index)))
+                used = []
+                for g in range(row.max() + 1):
+                    mask = row == g
+                    if mask.tobytes() not in index:
+                        index[mask.tobytes()] = len(masks)
+                        masks.append(mask)
+                    used.append(index[mask.tobytes()])
+                rows.append(used)
+            masks = np.array(masks, dtype=float)
+            holds = np.zeros((len(rows), len(masks)))
             for r, used in enumerate(rows):
                 holds[r, used] = 1.0
             self.nodes.append(
