@@ -40,11 +40,15 @@ def _sort(rec: dict[str, Any], dag: np.ndarray) -> dict[str, int]:
     k_ref = int(rec["K_ref"])
     tgt_true = np.asarray(rec["tgt_true"], bool).reshape(k_ref, p)
     out: dict[str, int] = {}
-    for src, dir_claim, tgt_claim in (
-        ("kept", np.asarray(rec["dir_freq"]) >= THRESHOLD,
+    true_adj = np.asarray(rec["adj_true"], bool)
+    for src, adj_claim, dir_claim, tgt_claim in (
+        ("kept", np.asarray(rec["adj_freq"]) >= THRESHOLD, np.asarray(rec["dir_freq"]) >= THRESHOLD,
          np.asarray(rec["tgt_freq"]).reshape(k_ref, p) >= THRESHOLD),
-        ("point", np.asarray(rec["ref_dir"], bool), np.asarray(rec["ref_tgt"], bool).reshape(k_ref, p)),
+        ("point", np.asarray(rec["ref_adj"], bool), np.asarray(rec["ref_dir"], bool),
+         np.asarray(rec["ref_tgt"], bool).reshape(k_ref, p)),
     ):  # fmt: skip
+        out[f"{src}_adj"] = int(adj_claim.sum())
+        out[f"{src}_adj_false"] = int((adj_claim & ~true_adj).sum())
         false = dir_claim & ~true_dir
         out[f"{src}_dir"] = int(dir_claim.sum())
         out[f"{src}_dir_reversed"] = int((false & reverse).sum())
@@ -63,11 +67,27 @@ def _sort(rec: dict[str, Any], dag: np.ndarray) -> dict[str, int]:
     return out
 
 
+def _k_settled(rec: dict[str, Any]) -> bool:
+    """Whether the refits agree on K as the ``stability_k`` check asks: one K in more than
+    ``MIN_K_AGREEMENT`` of them."""
+    from causalmix.diagnostics import MIN_K_AGREEMENT
+
+    return max(rec["K_freq"].values()) > MIN_K_AGREEMENT
+
+
 def breakdown(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per setting (do, shift), the false kept and point claims by kind, summed over runs."""
+    """The false kept and point claims by kind, summed over runs: per setting (do, shift), and
+    over all simulated runs split by whether the ``stability_k`` check would pass."""
+    groups = (
+        ("do", lambda r: r.get("setting") == "do"),
+        ("shift", lambda r: r.get("setting") == "shift"),
+        ("K settled", lambda r: r.get("setting") in ("do", "shift") and _k_settled(r)),
+        ("K unsettled (stability_k flagged)",
+         lambda r: r.get("setting") in ("do", "shift") and not _k_settled(r)),
+    )  # fmt: skip
     rows = []
-    for setting in ("do", "shift"):
-        sel = [r for r in records if r.get("setting") == setting and not r.get("error")]
+    for setting, member in groups:
+        sel = [r for r in records if member(r) and not r.get("error")]
         if not sel or "dir_freq" not in sel[0]:
             continue
         total: dict[str, int] = {}
@@ -85,19 +105,22 @@ def breakdown(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def markdown(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return ""
-    headers = ["setting", "runs: K̂ right / obs. right", "claims", "arcs (false: reversed / "
-               "not adjacent)", "targets (false: neighbour / further / wrong base)"]  # fmt: skip
+    headers = ["runs", "runs: K̂ right / obs. right", "claims", "adjacencies (false)",
+               "arcs (false: reversed / not adjacent)",
+               "targets (false: neighbour / further / wrong base)"]  # fmt: skip
     table = []
     for r in rows:
         for src, what in (("kept", "kept at ≥ 0.9"), ("point", "fit on all rows")):
+            adj = f"{r[f'{src}_adj']} ({r[f'{src}_adj_false']})" if f"{src}_adj" in r else "–"
             table.append([
-                r["setting"], f"{r['runs']}: {r['K_right']} / {r['obs_right']}", what,
+                r["setting"], f"{r['runs']}: {r['K_right']} / {r['obs_right']}", what, adj,
                 f"{r[f'{src}_dir']} ({r[f'{src}_dir_reversed']} / {r[f'{src}_dir_nonadjacent']})",
                 f"{r[f'{src}_tgt']} ({r[f'{src}_tgt_neighbour']} / {r[f'{src}_tgt_further']} / "
                 f"{r[f'{src}_tgt_base']})",
             ])  # fmt: skip
     return "\n".join([
-        "What the false claims are (all simulated runs of a setting pooled): *reversed* = the "
+        "What the false claims are (all simulated runs of a group pooled; *K settled*: one K in "
+        "more than half of the refits, the `stability_k` check's rule): *reversed* = the "
         "true DAG has the other direction; *neighbour* = a parent or child of a true target of "
         "the matched true component; *wrong base* = a target claimed for the component matched "
         "to the observational one (or to none). *obs. right*: runs in which the component "
