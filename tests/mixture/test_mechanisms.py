@@ -325,6 +325,39 @@ def test_structural_em_rounds_never_end_worse():
     assert fit.bic <= bics[0] + 1e-6 * abs(bics[0])  # the kept fit is never worse than round 1
 
 
+def test_k_is_searched_again_on_the_dag_the_rounds_found(monkeypatch):
+    # after the first choice of K the DAG rounds may fix arcs that made a spread target look like
+    # extra targets: K is then searched again up to the cap (not only pruned), and the
+    # alternation stops once a search keeps K
+    from causalmix.mixture import mechanisms as M
+
+    calls = []
+    select, rounds = M.select_components, M.dag_rounds
+
+    def spy_select(model, fit, settings, k_max, curve, **kw):
+        out = select(model, fit, settings, k_max, curve, **kw)
+        calls.append(("select", k_max, fit.resp_t.shape[0], out.resp_t.shape[0]))
+        return out
+
+    def spy_rounds(*args):
+        calls.append(("rounds",))
+        return rounds(*args)
+
+    monkeypatch.setattr(M, "select_components", spy_select)
+    monkeypatch.setattr(M, "dag_rounds", spy_rounds)
+    s = _sample("shift", 1, n=2**12)
+    cap = 6
+    fit_mechanism_mixture(s.X, s.dag, select_k=True, max_components=cap, random_state=0)
+    assert calls[0] == ("rounds",)  # the structure at the starting K first
+    selects = [c for c in calls if c[0] == "select"]
+    assert len(selects) >= 2 and all(k_max == cap for _, k_max, _, _ in selects)
+    assert [c[0] for c in calls[1:]] == ["select"] + ["rounds", "select"] * (len(selects) - 1)
+    # every alternation but the last changed K; the last kept it (or the limit was reached)
+    assert all(k_in != k_out for _, _, k_in, k_out in selects[1:-1])
+    last = selects[-1]
+    assert last[2] == last[3] or len(selects) == M.MAX_ALTERNATIONS + 1
+
+
 # ----------------------------------------------------------------------------- errors
 def test_errors_name_the_argument():
     s = _sample("hard", 0, n=500)
