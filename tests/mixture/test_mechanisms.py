@@ -11,8 +11,19 @@ from scipy.stats import multivariate_normal
 from causalmix import MixtureUTIGSP
 from causalmix.graphs import dag_to_icpdag
 from causalmix.metrics import match_components, shd
-from causalmix.mixture._mechanism_em import MechanismModel, bic_of, e_step, m_step, run_em
-from causalmix.mixture._mechanism_split import gather_proposals, split_proposals
+from causalmix.mixture._mechanism_em import (
+    MechanismModel,
+    bic_of,
+    canonical,
+    e_step,
+    m_step,
+    run_em,
+)
+from causalmix.mixture._mechanism_split import (
+    blend_proposals,
+    gather_proposals,
+    split_proposals,
+)
 from causalmix.mixture._order_search import _NodeScores, order_search
 from causalmix.mixture.mechanisms import fit_mechanism_mixture, mechanism_parameters
 from causalmix.simulate import (
@@ -25,7 +36,7 @@ from causalmix.simulate import (
 )
 
 
-def _sample(kind: str, seed: int = 0, n: int = 2**13, p: int = 5):
+def _sample(kind: str, seed: int = 0, n: int = 2**13, p: int = 5, sets=None):
     rng = np.random.default_rng([seed, p, 4241])
     sem = random_sem(p, expected_degree=2.0, random_state=rng)
     make = {
@@ -35,7 +46,8 @@ def _sample(kind: str, seed: int = 0, n: int = 2**13, p: int = 5):
         "shift": lambda t: shift_intervention(t, shift=3.0),
         "pair": lambda t: hard_intervention(t, mean=2.5, var=0.5),
     }[kind]
-    sets = [{0, 3}, {1, 4}] if kind == "pair" else [{1}, {3}, {4}]
+    if sets is None:
+        sets = [{0, 3}, {1, 4}] if kind == "pair" else [{1}, {3}, {4}]
     return sample_mixture(sem, [make(t) for t in sets], n, random_state=rng)
 
 
@@ -208,6 +220,39 @@ def test_gather_proposal_collects_a_spread_intervention(kind):
     # the best one-node split's (local, penalised) gain is below the gathered one's
     best_split = max(gain for gain, *_ in split_proposals(model, state, rt0))
     assert best_split < bic_of(model, groups, ll0) - bic_of(model, st.groups, ll)
+
+
+@pytest.mark.parametrize("kind", ["hard", "soft", "shift"])
+def test_blend_proposal_takes_an_intervention_back_from_the_observational_component(kind):
+    """The rows of the intervention at node 4 merged into the observational component, whose
+    mechanism at 4 is then a blend that the three other components are all off (targets {1, 4},
+    {2, 4}, {3, 4} against it): the blend proposal at node 4 (the observational guess alone there)
+    reaches the true grouping by EM, with a lower BIC than the blended fit."""
+    s = _sample(kind, 0, n=2**14, sets=[{1}, {2}, {3}, {4}])
+    Z = (s.X - s.X.mean(0)) / s.X.std(0)
+    model = MechanismModel(Z, s.dag, 1e-6)
+    blended = np.where(s.labels == 4, 0, s.labels)
+    groups = np.zeros((5, 4), dtype=np.int64)
+    groups[1, 1] = groups[2, 2] = groups[3, 3] = 1
+    groups[4, 0] = 1  # the observational component alone at node 4
+    groups = np.array([canonical(row) for row in groups])
+    _, ll0, rt0, *_ = run_em(model, groups, _one_hot(blended, 4).T.copy(), 300, 1e-9)
+    state = m_step(model, groups, rt0)
+    # every component is alone at one node and so shares as often as any other: the three
+    # heaviest are taken apart, each at the node it is alone at (EM moved soft rows enough that
+    # the observational component is not always the heaviest)
+    proposals = blend_proposals(model, state, rt0)
+    at = [int(np.flatnonzero(g[:, 4] != g[:, 0])[0]) for g, _ in proposals]
+    assert len(at) == 3 and 4 in at
+    g, r = proposals[at.index(4)]
+    assert list(g[4]) == [0, 0, 0, 0, 1]
+    st, ll, rt, *_ = run_em(model, g, r, 300, 1e-9)
+    off = st.groups != st.groups[:, [0]]
+    got = sorted(tuple(np.flatnonzero(off[:, c])) for c in range(5))
+    assert got == [(), (1,), (2,), (3,), (4,)]
+    assert bic_of(model, st.groups, ll) < bic_of(model, groups, ll0)
+    # the new component holds the intervention's rows
+    assert np.mean(rt[4, s.labels == 4]) > 0.5 > np.mean(rt[4, s.labels != 4])
 
 
 def test_no_split_is_worth_its_price_without_interventions():

@@ -22,7 +22,7 @@ from causalmix.mixture._mechanism_em import (
     run_em,
 )
 from causalmix.mixture._mechanism_search import SearchFit, search
-from causalmix.mixture._mechanism_split import gather_proposals, split_proposals
+from causalmix.mixture._mechanism_split import blend_proposals, gather_proposals, split_proposals
 
 __all__ = [
     "batch_grow",
@@ -70,9 +70,10 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
             groups[j, c] = join
         groups[j] = canonical(groups[j])
         splits.append((groups, new_resp))
-    # components that take one target back from several components holding it: their rows come
-    # from several components at once, and EM needs longer to show the gain
-    gathers = gather_proposals(model, state, resp_t)
+    # components that take one target back from several components holding it, or from the
+    # observational component's blend: their rows come from several components at once, and EM
+    # needs longer to show the gain
+    gathers = gather_proposals(model, state, resp_t) + blend_proposals(model, state, resp_t)
     done = []
     for starts, n_it in ((splits, settings["screen_iter"]), (gathers, settings["gather_iter"])):
         best = None

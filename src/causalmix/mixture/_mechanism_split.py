@@ -25,7 +25,7 @@ from causalmix.mixture._mechanism_em import (
     sharing_counts,
 )
 
-__all__ = ["gather_proposals", "split_proposals"]
+__all__ = ["blend_proposals", "gather_proposals", "split_proposals"]
 
 MIN_WEIGHT = 1e-3  # rows a component holds with less responsibility do not move its fit
 N_ITER = 25  # EM iterations of each local fit (each is one small weighted least squares)
@@ -33,6 +33,8 @@ MAX_ROWS = 4096  # rows of a component a local fit uses: it only ranks the split
 # rows the local fits dominated a refinement's profile)
 TOL = 1e-7  # per-row relative tolerance of the local fit
 EXCESS_BINS = (32, 128, 512)  # histogram resolutions of the excess start (see _excess_start)
+BLEND_CANDIDATES = 3  # components whose lone mechanisms blend_proposals takes apart (heaviest
+# first among those sharing most: with a blend every component shares equally often)
 
 
 def _wls(
@@ -258,4 +260,52 @@ def gather_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nd
         g[j, holders] = mode[j]
         g[j] = canonical(g[j])
         out.append((g, r))
+    return out
+
+
+def blend_proposals(model: MechanismModel, state: MechanismState, resp_t: np.ndarray) -> list:
+    """New components that take an intervention back from the observational component.
+
+    When one intervention's rows sit in the observational component, that component's
+    mechanism at the intervened node j is a blend and every other component (each with its own
+    target) is off it at j: the observational component is alone at j, and every component then
+    shares as many mechanisms as it does (each is alone at one node), so the observational one
+    is not told apart by sharing. Neither a split of one component (the others keep their own
+    mechanisms at j) nor a gather (it holds the shared mechanism at the blend) undoes that. For
+    each of the ``BLEND_CANDIDATES`` heaviest components that share most mechanisms, at every
+    node where it is alone: every component returns to one mechanism at j and a new component
+    takes another, both fitted by a two-regression EM over all rows (on a spread subset) started
+    from that component's rows; the new component is the lighter of the two and has the shared
+    mechanisms everywhere else. Returns ``(groups, resp_t)`` starts of K + 1 components.
+    """
+    groups = state.groups
+    K = groups.shape[1]
+    if K < 3:
+        return []
+    counts = sharing_counts(groups)
+    tied = np.flatnonzero(counts == counts.max())
+    refs = tied[np.argsort(-state.log_w[tied], kind="stable")][:BLEND_CANDIDATES]
+    mode = _shared_groups(groups, state.log_w)
+    keep = np.arange(0, model.n, -(-model.n // MAX_ROWS))
+    out = []
+    for ref in refs:
+        for j in np.flatnonzero(np.sum(groups == groups[:, [ref]], axis=1) == 1):
+            idx = model.idx[j]
+            X, y = model.Zt[:, idx], model.ZT[j]
+            s0 = resp_t[ref, keep][None, :]
+            _, [(coef_a, var_a, coef_b, var_b, alpha)] = _two_mechanisms(
+                X[keep], y[keep], np.ones(keep.size), s0, model.floor, [None]
+            )
+            if alpha > 0.5:  # the new component is the lighter mechanism
+                coef_a, var_a, coef_b, var_b = coef_b, var_b, coef_a, var_a
+                alpha = 1.0 - alpha
+            la = np.log1p(-alpha) + _logdens(X, y, coef_a, var_a)
+            lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
+            post = np.exp(lb - np.logaddexp(la, lb))
+            r = np.vstack([resp_t, post])
+            r[:K] *= 1.0 - post
+            g = np.hstack([groups, mode[:, None]])
+            g[j] = 0
+            g[j, K] = 1
+            out.append((np.array([canonical(row) for row in g]), r))
     return out

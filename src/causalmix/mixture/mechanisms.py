@@ -71,9 +71,8 @@ __all__ = ["MechanismMixture", "fit_mechanism_mixture", "mechanism_parameters"]
 
 logger = logging.getLogger(__name__)
 
-# rounds of (structure, K) after the first choice of K: on the interventions grid's failures at
-# p <= 10 (37 runs) a second one found K in 3 more (shifts and a soft one whose spread target
-# was split off once the DAG had changed) for +31 % CPU, +12 % on 30 runs it did not change
+# rounds of (structure, K) after the first choice of K: a blend that the first DAG explained
+# with extra targets is split off once the DAG rounds have changed it (docs/design.md §6)
 MAX_ALTERNATIONS = 3
 
 
