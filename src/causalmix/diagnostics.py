@@ -188,7 +188,7 @@ def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
     §7).
     """
     from causalmix.mixture._em_loop import run_em
-    from causalmix.mixture._gaussian import Params as _Params
+    from causalmix.mixture._fit import centred_params
     from causalmix.mixture.split import grow
 
     mix = est.mixture_
@@ -199,12 +199,7 @@ def _gain_beyond(est: Any, Z: np.ndarray, rng: np.random.Generator) -> float:
         Z = Z[np.sort(rng.choice(n, size=GAIN_ROWS, replace=False))]
         n = GAIN_ROWS
     center = Z.mean(axis=0)
-    start = _Params(
-        np.array(mix.weights),
-        mix.means - center,
-        np.array(mix.covariances),
-        np.array(mix.precisions_cholesky),
-    )
+    start = centred_params(mix, center)
     settings = {"tol": 1e-3, "reg_covar": mix.reg_covar, "max_iter": 500}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -10,9 +10,9 @@ import pytest
 from causalmix.mixture import _chunked as chunked
 from causalmix.mixture import component_statistics, fit_mixture, large, select_n_components
 from causalmix.mixture._em_loop import run_em
+from causalmix.mixture._fit import centred_params
 from causalmix.mixture._gaussian import (
     Data,
-    Params,
     params_from_resp,
     second_moments,
 )
@@ -64,12 +64,7 @@ def test_chunked_em_equals_in_memory_em(chunk_size):
     start = fit_mixture(X, 3, max_iter=2, random_state=0)
     center = X.mean(axis=0)
     mapper = chunked.map_in_memory(chunked.array_blocks(X, chunk_size))
-    params = Params(
-        np.array(start.weights),
-        start.means - center,
-        np.array(start.covariances),
-        np.array(start.precisions_cholesky),
-    )
+    params = centred_params(start, center)
     settings = {"tol": 1e-6, "reg_covar": start.reg_covar, "max_iter": 50}
     got = chunked.run_em(mapper, center, params, **settings)
     want = run_em(X - center, params, **settings)

@@ -54,9 +54,10 @@ def grow(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | N
     (:mod:`causalmix.mixture._mechanism_split`); the best few become (K+1)-starts (the new
     component shares every mechanism of the split one except at that node), each run for a few
     EM iterations, and so does every gather start (a new component at one node taken back from
-    the components that hold it besides other targets), for longer. The best split and the best
-    gather by BIC are each run to convergence and searched (the best screened start of one
-    family can end worse than the other's); the better of the two is returned.
+    the components that hold it besides other targets) and every blend start (one taken back
+    from the observational component's blend, ``blend_proposals``), for longer. The best split
+    and the best gather or blend by BIC are each run to convergence and searched (the best
+    screened start of one family can end worse than the other's); the better one is returned.
     """
     state, resp_t = fit.state, fit.resp_t
     K = resp_t.shape[0]
