@@ -228,8 +228,7 @@ def markdown(summary, records, cfg, header) -> str:
         "flagged checks of `causalmix.diagnostics` per run (median), and the checks flagged in at "
         "least half of the runs (the oracle and paper rows are not diagnosed: –).",
         f"Load average (1 min) when this table was written: {header['load_avg'][0]:.1f} on "
-        f"{header['machine']['logical_cpus']} CPUs; the times are wall seconds per fit and grow with the load "
-        "(the 2026-12-05 run shared the machine with other jobs).",
+        f"{header['machine']['logical_cpus']} CPUs; the times are wall seconds per fit and grow with the load.",
         "",
         "Since issue #12 every fit, paper mode included, runs on robustly standardised columns "
         "(`causalmix.preprocessing`), so the drop-ratio rule, which depends on the scale of the "
