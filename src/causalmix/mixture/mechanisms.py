@@ -208,9 +208,11 @@ def fit_mechanism_mixture(
         component its own mechanism at every node.
     select_k : bool or "batch", default True
         Also choose the number of components by BIC: components are added one at a time (a
-        component split at one node, or one node's target gathered back from the components
-        that hold it besides their own) while the BIC improves, then deleted while that improves;
-        from one component, every paying single-node split is added at once first. "batch":
+        component split at one node, one node's target gathered back from the components
+        that hold it besides their own, or taken back from the observational component's blend)
+        while the BIC improves, then deleted while that improves; from one component, every
+        paying single-node split is added at once first. After the structural-EM rounds K is
+        searched again, alternating with them until it stays (at most ``MAX_ALTERNATIONS``). "batch":
         from one component that step alone, on the given DAG (the cheap K of wide data; no
         structural-EM rounds); from several components (a grown mixture checked) up to
         ``max_rounds`` rounds of structural EM, then only the merge of components left with the
