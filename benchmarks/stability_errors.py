@@ -68,11 +68,10 @@ def _sort(rec: dict[str, Any], dag: np.ndarray) -> dict[str, int]:
 
 
 def _k_settled(rec: dict[str, Any]) -> bool:
-    """Whether the refits agree on K as the ``stability_k`` check asks: one K in more than
-    ``MIN_K_AGREEMENT`` of them."""
-    from causalmix.diagnostics import MIN_K_AGREEMENT
+    """Whether the refits agree on K as the ``stability_k`` check asks."""
+    from causalmix.diagnostics import k_settled
 
-    return max(rec["K_freq"].values()) > MIN_K_AGREEMENT
+    return k_settled(rec["K_freq"])
 
 
 def breakdown(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

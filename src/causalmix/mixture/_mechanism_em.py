@@ -123,8 +123,9 @@ class MechanismModel:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Weighted least squares from each of a stack of Gram blocks ``B`` (g, m, m) on
         ``[regressors, intercept, y]`` with weights ``n`` (g,), in one batched solve: intercepts
-        (g,), coefficients (g, m - 2), variances (g,) and expected log-likelihoods (g,). The searches fit thousands of small mechanisms; one solve per
-        mechanism was most of a refinement's time on Sachs (p = 11, K = 8-12)."""
+        (g,), coefficients (g, m - 2), variances (g,) and expected log-likelihoods (g,). The
+        searches fit thousands of small mechanisms; one solve per mechanism was most of a
+        refinement's time on Sachs (p = 11, K = 8-12)."""
         n = np.asarray(n, dtype=float)
         m = B.shape[-1]
         A = B[:, :-1, :-1] + (RIDGE * np.maximum(n, 1.0))[:, None, None] * np.eye(m - 1)

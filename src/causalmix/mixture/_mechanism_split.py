@@ -56,6 +56,41 @@ def _logdens(X: np.ndarray, y: np.ndarray, coef: np.ndarray, var: float) -> np.n
     return normal_logpdf(y - X @ coef, var)
 
 
+def _posterior_b(X: np.ndarray, y: np.ndarray, params: tuple) -> np.ndarray:
+    """Every row's probability of mechanism B under a two-regression fit ``params`` =
+    ``(coef_a, var_a, coef_b, var_b, alpha)`` (``alpha``: B's weight)."""
+    coef_a, var_a, coef_b, var_b, alpha = params
+    la = np.log1p(-alpha) + _logdens(X, y, coef_a, var_a)
+    lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
+    return np.exp(lb - np.logaddexp(la, lb))
+
+
+def _spread(n: int) -> np.ndarray:
+    """Every k-th of ``n`` indices: at most ``MAX_ROWS``, spread evenly."""
+    return np.arange(0, n, -(-n // MAX_ROWS))
+
+
+def _fit_all_rows(model: MechanismModel, j: int, s0: np.ndarray, held) -> tuple:
+    """A two-regression fit of node j over all rows (on a spread subset of them), started from
+    the posterior ``s0`` (N,) of mechanism B, mechanism A held at ``held`` (None: fitted).
+    Returns the node's regressors, its values and the fit's ``(coef_a, var_a, coef_b, var_b,
+    alpha)``."""
+    X, y = model.Zt[:, model.idx[j]], model.ZT[j]
+    keep = _spread(model.n)
+    _, [params] = _two_mechanisms(
+        X[keep], y[keep], np.ones(keep.size), s0[keep][None, :], model.floor, [held]
+    )
+    return X, y, params
+
+
+def _taken_from_all(resp_t: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """(K + 1, N) responsibilities: a new component takes the share ``post`` of every row from
+    every component."""
+    r = np.vstack([resp_t, post])
+    r[:-1] *= 1.0 - post
+    return r
+
+
 def _two_mechanisms(X, y, w, s, floor, held):
     """Weighted EM of two-regression mixtures, one per start: ``s`` (S, n) holds each start's
     initial posterior of mechanism B, ``held[i] = (coef, var)`` keeps start i's mechanism A fixed
@@ -139,7 +174,7 @@ def node_split(
     ``excess`` adds the start of :func:`_excess_start` (narrow interventions).
     """
     keep = np.flatnonzero(resp_c > MIN_WEIGHT)
-    keep = keep[:: -(-keep.size // MAX_ROWS)]  # every k-th row: at most MAX_ROWS, spread evenly
+    keep = keep[_spread(keep.size)]
     idx = model.idx[j]
     X, y, w = model.Zt[keep][:, idx], model.ZT[j, keep], resp_c[keep]
     scale = float(resp_c.sum()) / float(w.sum())  # the gain on all of c's rows
@@ -172,11 +207,8 @@ def node_split(
         score = 2.0 * scale * (ll - ll_one) - added * model.log_n
         if best is None or score > best[0]:
             best = (score, params, join)
-    score, (coef_a, var_a, coef_b, var_b, alpha), join = best
-    Xall, yall = model.Zt[:, idx], model.ZT[j]
-    la = np.log1p(-alpha) + _logdens(Xall, yall, coef_a, var_a)
-    lb = np.log(alpha) + _logdens(Xall, yall, coef_b, var_b)
-    return score, np.exp(lb - np.logaddexp(la, lb)), join
+    score, params, join = best
+    return score, _posterior_b(model.Zt[:, idx], model.ZT[j], params), join
 
 
 def split_proposals(
@@ -243,20 +275,10 @@ def gather_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nd
             ]
         ) - np.log(np.maximum(w_h, 1e-300))
         s0 = w_h * np.exp(lb - np.logaddexp(lb, lm))
-        keep = np.arange(0, model.n, -(-model.n // MAX_ROWS))
-        idx = model.idx[j]
-        X, y = model.Zt[:, idx], model.ZT[j]
         b, beta, var, _ = state.mechs[j][mode[j]]
-        held = (np.append(beta, b), var)
-        _, [(_, _, coef_b, var_b, alpha)] = _two_mechanisms(
-            X[keep], y[keep], np.ones(keep.size), s0[keep][None, :], model.floor, [held]
-        )
-        la = np.log1p(-alpha) + _logdens(X, y, *held)
-        lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
-        post = np.exp(lb - np.logaddexp(la, lb))
-        r = np.vstack([resp_t, np.zeros(resp_t.shape[1])])
-        r[K] = post  # from every component: the rows the new mechanism explains better
-        r[:K] *= 1.0 - post
+        X, y, params = _fit_all_rows(model, j, s0, (np.append(beta, b), var))
+        # from every component: the rows the new mechanism explains better
+        r = _taken_from_all(resp_t, _posterior_b(X, y, params))
         g[j, holders] = mode[j]
         g[j] = canonical(g[j])
         out.append((g, r))
@@ -286,24 +308,14 @@ def blend_proposals(model: MechanismModel, state: MechanismState, resp_t: np.nda
     tied = np.flatnonzero(counts == counts.max())
     refs = tied[np.argsort(-state.log_w[tied], kind="stable")][:BLEND_CANDIDATES]
     mode = _shared_groups(groups, state.log_w)
-    keep = np.arange(0, model.n, -(-model.n // MAX_ROWS))
     out = []
     for ref in refs:
         for j in np.flatnonzero(np.sum(groups == groups[:, [ref]], axis=1) == 1):
-            idx = model.idx[j]
-            X, y = model.Zt[:, idx], model.ZT[j]
-            s0 = resp_t[ref, keep][None, :]
-            _, [(coef_a, var_a, coef_b, var_b, alpha)] = _two_mechanisms(
-                X[keep], y[keep], np.ones(keep.size), s0, model.floor, [None]
-            )
+            X, y, (coef_a, var_a, coef_b, var_b, alpha) = _fit_all_rows(model, j, resp_t[ref], None)
             if alpha > 0.5:  # the new component is the lighter mechanism
                 coef_a, var_a, coef_b, var_b = coef_b, var_b, coef_a, var_a
                 alpha = 1.0 - alpha
-            la = np.log1p(-alpha) + _logdens(X, y, coef_a, var_a)
-            lb = np.log(alpha) + _logdens(X, y, coef_b, var_b)
-            post = np.exp(lb - np.logaddexp(la, lb))
-            r = np.vstack([resp_t, post])
-            r[:K] *= 1.0 - post
+            r = _taken_from_all(resp_t, _posterior_b(X, y, (coef_a, var_a, coef_b, var_b, alpha)))
             g = np.hstack([groups, mode[:, None]])
             g[j] = 0
             g[j, K] = 1

@@ -72,10 +72,10 @@ class _NodeScores:
                 used = []
                 for g in range(row.max() + 1):
                     mask = row == g
-                    if mask.tobytes() not in index:
-                        index[mask.tobytes()] = len(masks)
+                    number = index.setdefault(mask.tobytes(), len(masks))
+                    if number == len(masks):  # a group not seen in an earlier coarsening
                         masks.append(mask)
-                    used.append(index[mask.tobytes()])
+                    used.append(number)
                 rows.append(used)
             masks = np.array(masks, dtype=float)
             holds = np.zeros((len(rows), len(masks)))
