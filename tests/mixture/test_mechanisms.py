@@ -403,6 +403,24 @@ def test_k_is_searched_again_on_the_dag_the_rounds_found(monkeypatch):
     assert last[2] == last[3] or len(selects) == M.MAX_ALTERNATIONS + 1
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_component_the_search_rows_cannot_pay_for_is_grown_on_all_rows(seed):
+    # a 10 % shift at one node: on 2,000 search rows its gain is below its BIC price, on 40,000
+    # rows far above (gain ~ N, price ~ log N); the search runs on the subsample, so K is grown
+    # once more on all rows before the observational component is chosen
+    rng = np.random.default_rng([seed, 77])
+    sem = random_sem(4, expected_degree=1.5, random_state=rng)
+    s = sample_mixture(
+        sem, [shift_intervention({2}, shift=1.5)], 40000, weights=[0.9, 0.1], random_state=rng
+    )
+    rows = np.sort(np.random.default_rng(0).choice(40000, 2000, replace=False))
+    sub = fit_mechanism_mixture(s.X[rows], s.dag, select_k=True, search_rows=None, random_state=0)
+    assert len(sub.targets) == 1  # the search rows alone do not pay for the shift
+    fit = fit_mechanism_mixture(s.X, s.dag, select_k=True, search_rows=2000, random_state=0)
+    assert sorted(map(sorted, fit.targets)) == [[], [2]]
+    assert fit.bic_curve[2] < fit.bic_curve[1]  # both on all rows
+
+
 # ----------------------------------------------------------------------------- errors
 def test_errors_name_the_argument():
     s = _sample("hard", 0, n=500)

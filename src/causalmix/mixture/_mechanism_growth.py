@@ -28,6 +28,7 @@ __all__ = [
     "batch_grow",
     "drop_unpaid",
     "grow",
+    "grow_while_paid",
     "merge_duplicates",
     "prune",
     "select_components",
@@ -205,6 +206,43 @@ def prune(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit | 
     return search(model, SearchFit(st, ll, rt, fit.n_iter + it + it2, conv, fit.passes), settings)
 
 
+def _improve(
+    model: MechanismModel,
+    fit: SearchFit,
+    settings: dict,
+    step,
+    note=None,
+    rejected: list | None = None,
+) -> SearchFit:
+    """Apply ``step`` (grow or prune) while it lowers the BIC; ``note`` sees every result,
+    ``rejected`` receives the one that did not lower it."""
+    while (other := step(model, fit, settings)) is not None:
+        if note is not None:
+            note(other)
+        if other.bic(model) >= fit.bic(model):
+            if rejected is not None:
+                rejected[:] = [other]
+            break
+        fit = other
+    return fit
+
+
+def grow_while_paid(
+    model: MechanismModel,
+    fit: SearchFit,
+    settings: dict,
+    k_max: int,
+    note=None,
+    rejected: list | None = None,
+) -> SearchFit:
+    """Add one component at a time (:func:`grow`) while the BIC improves, up to ``k_max``."""
+
+    def step(m: MechanismModel, f: SearchFit, s: dict) -> SearchFit | None:
+        return grow(m, f, s) if f.resp_t.shape[0] < k_max else None
+
+    return _improve(model, fit, settings, step, note, rejected)
+
+
 def select_components(
     model: MechanismModel,
     fit: SearchFit,
@@ -212,25 +250,21 @@ def select_components(
     k_max: int,
     curve: dict,
     one_at_a_time: bool = True,
+    near_miss: list | None = None,
 ) -> SearchFit:
     """Add components while the BIC improves, then delete them while that improves; from one
     component, first every paying single-node split at once (:func:`batch_grow`). With
     ``one_at_a_time`` False only that, or from several components only the merge of those left
     identical and the deletion of the unpaid ones (:func:`merge_duplicates`,
-    :func:`drop_unpaid`)."""
+    :func:`drop_unpaid`). ``near_miss`` (a list, emptied first) receives the last grown fit the
+    BIC rejected: on a subsample of the rows a real component can fall just short of its price,
+    and the caller checks it again on all rows."""
+    if near_miss is not None:
+        near_miss.clear()
 
     def note(f: SearchFit) -> None:
         k = f.resp_t.shape[0]
         curve[k] = min(curve.get(k, np.inf), f.bic(model))
-
-    def improve(fit: SearchFit, step) -> SearchFit:
-        """Apply ``step`` (grow or prune) while it lowers the BIC."""
-        while (other := step(model, fit, settings)) is not None:
-            note(other)
-            if other.bic(model) >= fit.bic(model):
-                break
-            fit = other
-        return fit
 
     note(fit)
     if (batch := batch_grow(model, fit, settings, k_max)) is not None:
@@ -247,6 +281,5 @@ def select_components(
             note(fit)
     if not one_at_a_time:
         return fit
-    fit = improve(fit, lambda m, f, s: grow(m, f, s) if f.resp_t.shape[0] < k_max else None)
-    fit = improve(fit, prune)
-    return fit
+    fit = grow_while_paid(model, fit, settings, k_max, note, near_miss)
+    return _improve(model, fit, settings, prune, note)
