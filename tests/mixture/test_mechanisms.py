@@ -413,12 +413,14 @@ def test_a_component_the_search_rows_cannot_pay_for_is_grown_on_all_rows(seed):
     s = sample_mixture(
         sem, [shift_intervention({2}, shift=1.5)], 40000, weights=[0.9, 0.1], random_state=rng
     )
+    # the rows fit_mechanism_mixture draws with random_state=0 (its first draw)
     rows = np.sort(np.random.default_rng(0).choice(40000, 2000, replace=False))
     sub = fit_mechanism_mixture(s.X[rows], s.dag, select_k=True, search_rows=None, random_state=0)
     assert len(sub.targets) == 1  # the search rows alone do not pay for the shift
     fit = fit_mechanism_mixture(s.X, s.dag, select_k=True, search_rows=2000, random_state=0)
     assert sorted(map(sorted, fit.targets)) == [[], [2]]
-    assert fit.bic_curve[2] < fit.bic_curve[1]  # both on all rows
+    # both on all rows: K = 1 is the fit carried there, K = 2 the one grown there
+    assert fit.bic_curve[2] < fit.bic_curve[1]
 
 
 # ----------------------------------------------------------------------------- errors

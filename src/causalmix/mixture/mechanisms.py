@@ -434,10 +434,10 @@ def _grow_on_all_rows(
         curve[f.resp_t.shape[0]] = f.bic(full)
 
     note(fit)
-    # short searches, and gathers screened for 30 EM iterations, not 100: on all rows the
-    # screening was two thirds of this step's CPU (a hard-weak p = 5 case: 11.8 of 18 s)
+    # short searches, and gathers screened for 30 EM iterations, not 100: on all rows their
+    # screening was most of this step's CPU (docs/design.md §6)
     light = {**settings, "max_passes": 2, "gather_iter": ALL_ROWS_GATHER_ITER}
-    if near_miss and near_miss[0].resp_t.shape[0] <= k_max:
+    if near_miss:  # grown only below k_max, so within the cap
         grown = _on_all_rows(full, near_miss[0], settings)
         note(grown)
         logger.info(
