@@ -20,6 +20,7 @@ from causalmix.mixture._mechanism_em import (
     canonical,
     logsumexp_t,
     run_em,
+    sharing_counts,
 )
 from causalmix.mixture._mechanism_search import SearchFit, search
 from causalmix.mixture._mechanism_split import blend_proposals, gather_proposals, split_proposals
@@ -30,6 +31,7 @@ __all__ = [
     "grow",
     "grow_while_paid",
     "merge_duplicates",
+    "merge_same_targets",
     "prune",
     "select_components",
 ]
@@ -115,6 +117,51 @@ def merge_duplicates(model: MechanismModel, fit: SearchFit, settings: dict) -> S
     st, ll, rt, it, conv = run_em(model, merged, resp, settings["max_iter"], settings["tol"])
     logger.info("merged %d duplicate components", groups.shape[1] - keep.size)
     return SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes)
+
+
+def merge_same_targets(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:
+    """Two components with the same targets made one while the BIC improves (or ``fit``).
+
+    Targets are read against the component that shares most mechanisms (the likely
+    observational one). Two components that hold the same targets with different mechanisms
+    there can be one intervention's rows and a slice of another component's rows that a growth
+    cut off and EM could not give back (docs/design.md §6). Three (K-1)-starts per such pair:
+    either one deleted (its rows spread over the others by their responsibilities, as
+    :func:`prune` does) or the two merged (rows summed, the first one's mechanisms); each is
+    run by EM and the grouping search, the best kept when it lowers the BIC, and the pairs of
+    the result tried again.
+    """
+    while True:
+        groups, K = fit.state.groups, fit.resp_t.shape[0]
+        ref = int(np.argmax(sharing_counts(groups)))
+        held = groups != groups[:, [ref]]  # (p, K): the nodes where each component differs
+        best = fit
+        for a in range(K):
+            for b in range(a + 1, K):
+                if not held[:, a].any() or not np.array_equal(held[:, a], held[:, b]):
+                    continue
+                summed = fit.resp_t.copy()
+                summed[a] += summed[b]
+                without_b = np.arange(K) != b
+                starts = [_without(fit, np.arange(K) != c) for c in (a, b)]
+                starts.append((_columns(groups, without_b), summed[without_b]))
+                for g, resp in starts:
+                    st, ll, rt, it, conv = run_em(
+                        model, g, resp, settings["max_iter"], settings["tol"]
+                    )
+                    cand = search(
+                        model, SearchFit(st, ll, rt, fit.n_iter + it, conv, fit.passes), settings
+                    )
+                    if cand.bic(model) < best.bic(model):
+                        best = cand
+        if best is fit:
+            return fit
+        logger.info(
+            "two components with the same targets made one: BIC %.1f -> %.1f",
+            fit.bic(model),
+            best.bic(model),
+        )
+        fit = best
 
 
 def drop_unpaid(model: MechanismModel, fit: SearchFit, settings: dict) -> SearchFit:

@@ -63,6 +63,7 @@ from causalmix.mixture._mechanism_growth import (
     drop_unpaid,
     grow_while_paid,
     merge_duplicates,
+    merge_same_targets,
     select_components,
 )
 from causalmix.mixture._mechanism_search import (
@@ -427,8 +428,8 @@ def _grow_on_all_rows(
 ) -> SearchFit:
     """``fit`` (carried to all rows) grown there: first the (K+1)-fit the search rows rejected
     last, then :func:`grow_while_paid` with short searches, then the exact merge of duplicate
-    components and the deletion of unpaid ones. Every fit is noted in ``curve`` with its
-    BIC on all rows."""
+    components, the deletion of unpaid ones and :func:`merge_same_targets`. Every fit is noted
+    in ``curve`` with its BIC on all rows."""
 
     def note(f: SearchFit) -> None:
         curve[f.resp_t.shape[0]] = f.bic(full)
@@ -451,8 +452,10 @@ def _grow_on_all_rows(
             fit = grown
     fit = grow_while_paid(full, fit, light, k_max, note)
     # the grouping moves after a growth can leave two components with the same mechanism at
-    # every node: merged exactly (and any component left unpaid deleted)
+    # every node: merged exactly (and any component left unpaid deleted); two that hold the
+    # same targets with different mechanisms are made one where the BIC on all rows says so
     fit = drop_unpaid(full, merge_duplicates(full, fit, settings), settings)
+    fit = merge_same_targets(full, fit, light)
     note(fit)
     return fit
 
