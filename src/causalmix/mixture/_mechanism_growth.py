@@ -261,14 +261,14 @@ def _improve(
     note=None,
     rejected: list | None = None,
 ) -> SearchFit:
-    """Apply ``step`` (grow or prune) while it lowers the BIC; ``note`` sees every result,
-    ``rejected`` receives the one that did not lower it."""
+    """Apply ``step`` (grow or prune) while it lowers the BIC; ``note`` sees every result, the
+    one that did not lower it is appended to ``rejected``."""
     while (other := step(model, fit, settings)) is not None:
         if note is not None:
             note(other)
         if other.bic(model) >= fit.bic(model):
             if rejected is not None:
-                rejected[:] = [other]
+                rejected.append(other)
             break
         fit = other
     return fit
@@ -305,7 +305,7 @@ def select_components(
     identical and the deletion of the unpaid ones (:func:`merge_duplicates`,
     :func:`drop_unpaid`). ``near_miss`` (a list, emptied first) receives the last grown fit the
     BIC rejected: on a subsample of the rows a real component can fall just short of its price,
-    and the caller checks it again on all rows."""
+    and the caller checks it again on all rows and by the reported model's BIC."""
     if near_miss is not None:
         near_miss.clear()
 
