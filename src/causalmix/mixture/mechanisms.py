@@ -480,25 +480,29 @@ def _by_reported_bic(
     settings: dict,
     n_candidates: int | None,
 ) -> tuple[SearchFit, tuple]:
-    """Among ``fit`` and the fits with one more component the search rejected, the one whose
+    """Among ``fit`` and the fits with more components that the search rejected, the one whose
     reported model (:func:`choose_observational`'s target model) has the lowest BIC, with its
     :func:`choose_observational` result."""
-    best = (fit, choose_observational(model, fit, settings, n_candidates))
+
+    def reported(f: SearchFit) -> tuple[float, tuple]:
+        chosen = choose_observational(model, f, settings, n_candidates)
+        return chosen[1][chosen[0]][4], chosen
+
+    best, (score, chosen) = fit, reported(fit)
     for other in rejected:
         if other.resp_t.shape[0] <= fit.resp_t.shape[0]:
             continue
-        chosen = choose_observational(model, other, settings, n_candidates)
-        obs, fits = chosen[0], chosen[1]
+        other_score, other_chosen = reported(other)
         logger.info(
             "reported model: %d components BIC %.1f, %d components %.1f",
-            fit.resp_t.shape[0],
-            best[1][1][best[1][0]][4],
+            best.resp_t.shape[0],
+            score,
             other.resp_t.shape[0],
-            fits[obs][4],
+            other_score,
         )
-        if fits[obs][4] < best[1][1][best[1][0]][4]:
-            best = (other, chosen)
-    return best
+        if other_score < score:
+            best, score, chosen = other, other_score, other_chosen
+    return best, chosen
 
 
 def mechanism_parameters(
