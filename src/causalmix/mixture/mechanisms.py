@@ -366,7 +366,7 @@ def fit_mechanism_mixture(
             # on all rows a component's gain grows with N, its price with log N only: the one
             # the search rows fell just short of paying for is checked again, then components
             # are added while the BIC on all rows improves (docs/design.md §6)
-            fit = _grow_on_all_rows(full, fit, near_miss, settings, k_max, curve)
+            fit, near_miss = _grow_on_all_rows(full, fit, near_miss, settings, k_max, curve)
 
     # K judged once more by the BIC of the model reported (the observational component shares,
     # every other component its own mechanisms at its targets): the search's grouping may share
@@ -434,11 +434,12 @@ def _grow_on_all_rows(
     settings: dict,
     k_max: int,
     curve: dict,
-) -> SearchFit:
+) -> tuple[SearchFit, list[SearchFit]]:
     """``fit`` (carried to all rows) grown there: first the (K+1)-fit the search rows rejected
     last, then :func:`grow_while_paid` with short searches, then the exact merge of duplicate
     components, the deletion of unpaid ones and :func:`merge_same_targets`. Every fit is noted
-    in ``curve`` with its BIC on all rows."""
+    in ``curve`` with its BIC on all rows. Returns the fit and the larger fits rejected on all
+    rows (for the reported model's BIC)."""
 
     def note(f: SearchFit) -> None:
         curve[f.resp_t.shape[0]] = f.bic(full)
@@ -447,7 +448,7 @@ def _grow_on_all_rows(
     # short searches, and gathers screened for 30 EM iterations, not 100: on all rows their
     # screening was most of this step's CPU (docs/design.md §6)
     light = {**settings, "max_passes": 2, "gather_iter": ALL_ROWS_GATHER_ITER}
-    rejected: list[SearchFit] = []  # on all rows, for the reported model's BIC
+    rejected: list[SearchFit] = []
     if near_miss:  # grown only below k_max, so within the cap
         grown = _on_all_rows(full, near_miss[0], settings)
         note(grown)
@@ -463,14 +464,13 @@ def _grow_on_all_rows(
         else:
             rejected.append(grown)
     fit = grow_while_paid(full, fit, light, k_max, note, rejected)
-    near_miss[:] = rejected
     # the grouping moves after a growth can leave two components with the same mechanism at
     # every node: merged exactly (and any component left unpaid deleted); two that hold the
     # same targets with different mechanisms are made one where the BIC on all rows says so
     fit = drop_unpaid(full, merge_duplicates(full, fit, settings), settings)
     fit = merge_same_targets(full, fit, light)
     note(fit)
-    return fit
+    return fit, rejected
 
 
 def _by_reported_bic(
