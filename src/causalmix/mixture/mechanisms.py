@@ -336,6 +336,7 @@ def fit_mechanism_mixture(
     fit = search(model, SearchFit(state, ll, resp_t, 1, False), settings)
     curve: dict[int, float] = {}
     near_miss: list[SearchFit] = []
+    rejected = near_miss  # the larger fits rejected last: on all rows once carried there
     rounds = [(model.dag.copy(), fit.bic(model))]
     # structure first at the starting K (a wrong DAG makes extra components look worth their
     # price), then K, then the structure again for the new components
@@ -366,14 +367,14 @@ def fit_mechanism_mixture(
             # on all rows a component's gain grows with N, its price with log N only: the one
             # the search rows fell just short of paying for is checked again, then components
             # are added while the BIC on all rows improves (docs/design.md §6)
-            fit, near_miss = _grow_on_all_rows(full, fit, near_miss, settings, k_max, curve)
+            fit, rejected = _grow_on_all_rows(full, fit, near_miss, settings, k_max, curve)
 
     # K judged once more by the BIC of the model reported (the observational component shares,
     # every other component its own mechanisms at its targets): the search's grouping may share
     # a mechanism between interventional components, and a fit without a clean observational
     # component can tie a larger one there and lose by far here (docs/design.md §6)
     fit, (obs, fits, n_iter) = _by_reported_bic(
-        model, fit, near_miss if select_k is True else [], settings, observational_candidates
+        model, fit, rejected if select_k is True else [], settings, observational_candidates
     )
     state, ll, resp_t, converged, _ = fits[obs]
     K = resp_t.shape[0]
