@@ -456,7 +456,8 @@ def main(argv=None) -> int:
     )
     args = C.parse(ap, argv)
     cfg: dict[str, Any] = C.grid_config(args, QUICK, FULL)
-    reason = reference_available()
+    # with --reuse-reference the reference's own venv is not needed
+    reason = None if args.reuse_reference else reference_available()
     ref_note = ""
     if reason:
         ref_note = (
