@@ -63,3 +63,23 @@ def test_table_renders_a_spec():
     assert C.table(rows, cols) == (
         "| p | rate | 2p |\n|---|---|---|\n| 4 | 0.50 | 8 |\n| 6 | – | 12 |"
     )
+
+
+def test_interventions_pooled_rows_count_each_run_once():
+    iv = importlib.import_module("interventions")
+
+    def run(kind, n, seed, K_hat, shd):
+        return {"kind": kind, "p": 5, "n": n, "seed": seed, "method": "mechanisms", "K": 3,
+                "K_hat": K_hat, "k_correct": K_hat == 3, "obs_correct": True,
+                "jaccard_int": 1.0, "shd": shd, "cpu_s": 2.0}  # fmt: skip
+
+    records = [run("soft", 2**15, 0, 2, 1), run("soft", 2**15, 1, 4, 3), run("soft", 2**13, 0, 3, 5),
+               run("do", 2**15, 0, 3, 7)]  # fmt: skip
+    rows = {r[0]: r for r in iv.pooled_rows(records, ["mechanisms", "oracle"])}
+    # columns: name, method, runs, K̂ = K, under, over, obs, Jaccard, SHD median, SHD sum, CPU
+    assert rows["non-do, N = 2^15"][2:6] == [2, "0", 1, 1]
+    assert rows["non-do, N = 2^15"][9:] == [4, "4"]
+    assert rows["non-do, N = 2^13"][2:4] == [1, "1"]
+    assert rows["non-do, N ≥ 2^15, p = 5"][2] == 2  # the 2^13 run is not among N ≥ 2^15
+    assert rows["do, every N"][9] == 7
+    assert len(rows) == 6  # two N, one p, two seeds, do; no oracle rows without oracle runs
