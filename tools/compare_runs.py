@@ -6,10 +6,11 @@ any result?), or two methods of one runs file (which data sets did one method ch
     python tools/compare_runs.py figure1 --against f050e47
     python tools/compare_runs.py interventions --methods today,mechanisms --kind do
 
-Prints the runs that differ and, per method (or per pair), the runs compared, those changed, and
-the summed SHD and CPU seconds on each side (CPU as measured in each run, with whatever shared
-the machine then). Reads ``docs/benchmarks/<part>_runs.csv`` and ``git show``; runs
-nothing.
+A run has changed when its K̂ or SHD differs or, where both files record them (the
+interventions part), its estimated targets or observational component. Prints the runs that
+differ and, per method (or per pair), the runs compared, those changed, and the summed SHD and
+CPU seconds on each side (CPU as measured in each run, with whatever shared the machine then).
+Reads ``docs/benchmarks/<part>_runs.csv`` and ``git show``; runs nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ KEYS = {
     "side_by_side": ["p", "targets", "n", "seed", "method"],
     "interventions": ["kind", "p", "graph", "n", "seed", "method"],
 }
-SHOWN = ["K_hat", "shd"]
+# compared and listed; the last two only when both files have them (interventions records them)
+COMPARED = ["K_hat", "shd", "targets_est", "obs_est"]
 
 
 def _runs(part: str, rev: str | None) -> pd.DataFrame:
@@ -42,6 +44,17 @@ def _runs(part: str, rev: str | None) -> pd.DataFrame:
         check=True,
     ).stdout
     return pd.read_csv(io.StringIO(text))
+
+
+def changed_runs(both: pd.DataFrame) -> pd.Series:
+    """Per merged run (columns ``<c>_a``, ``<c>_b``), whether any compared column differs; a
+    column missing on either side is skipped, two missing values are equal."""
+    changed = pd.Series(False, index=both.index)
+    for c in COMPARED:
+        if f"{c}_a" in both and f"{c}_b" in both:
+            a, b = both[f"{c}_a"], both[f"{c}_b"]
+            changed |= (a != b) & ~(a.isna() & b.isna())
+    return changed
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,13 +83,14 @@ def main(argv: list[str] | None = None) -> None:
         )
         both["method"] = f"{m_a} / {m_b}"
         names = (m_a, m_b)
-    both["changed"] = (both["K_hat_a"] != both["K_hat_b"]) | (both["shd_a"] != both["shd_b"])
+    both["changed"] = changed_runs(both)
     shown = [k for k in keys if k != "method" or args.against]
-    cols = shown + [f"{c}_{s}" for c in SHOWN for s in "ab"]
+    listed = [c for c in COMPARED if f"{c}_a" in both and f"{c}_b" in both]
+    cols = shown + [f"{c}_{s}" for c in listed for s in "ab"]
     changed = both[both["changed"]]
     if len(changed):
         side = {"a": names[0], "b": names[1]}
-        label = {f"{c}_{s}": f"{c} ({side[s]})" for c in SHOWN for s in side}
+        label = {f"{c}_{s}": f"{c} ({side[s]})" for c in listed for s in side}
         print(changed[cols].rename(columns=label).to_string(index=False))
     for m, g in both.groupby("method"):
         print(
