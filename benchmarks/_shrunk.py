@@ -56,17 +56,26 @@ def effective_sizes(resp: np.ndarray, ess: str) -> np.ndarray:
     raise ValueError(f"ess must be one of {ESS}, got {ess!r}")
 
 
+def unshrunk(est, X: np.ndarray):
+    """The responsibilities (N, K) and per-component statistics a fitted ``refine="none"``
+    estimator searched on: its free mixture's, in its standardised frame (``scaler_``; the
+    mixture is fitted there, so ``X`` in the data's units would give other responsibilities)."""
+    from causalmix.mixture import component_statistics
+
+    Z = est.scaler_.transform(np.asarray(X, dtype=float))
+    resp = est.mixture_.predict_proba(Z)
+    return resp, component_statistics(Z, est.mixture_, responsibilities=resp)
+
+
 def refit(est, X: np.ndarray, ess: str | None = None, random_state: int = 0) -> ShrunkResult:
     """Re-run the estimator's base-candidate UT-IGSP step of a fitted ``est`` on shrunk sizes."""
     from causalmix._fit_steps import check_params
     from causalmix._observational import base_candidates
     from causalmix.discovery import ut_igsp_from_statistics
-    from causalmix.mixture import component_statistics
     from causalmix.stats import SufficientStatistics
 
     ess = ess or "purity"
-    resp = est.mixture_.predict_proba(X)
-    stats = component_statistics(X, est.mixture_, responsibilities=resp)
+    resp, stats = unshrunk(est, X)
     p, K = stats.n_nodes, stats.n_components
     n_new = np.maximum(effective_sizes(resp, ess), 1e-12)  # keep n > 0 (a component is never empty)
     factor = n_new / stats.n

@@ -7,6 +7,7 @@ import importlib
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -83,3 +84,24 @@ def test_interventions_pooled_rows_count_each_run_once():
     assert rows["non-do, N ≥ 2^15, p = 5"][2] == 2  # the 2^13 run is not among N ≥ 2^15
     assert rows["do, every N"][9] == 7
     assert len(rows) == 6  # two N, one p, two seeds, do; no oracle rows without oracle runs
+
+
+def test_shrunk_baseline_starts_from_the_statistics_the_estimator_searched():
+    # the "shrunk" baseline rescales the estimator's own statistics; the mixture is fitted in the
+    # standardised frame, so data in other units must be standardised first (it was not: the
+    # responsibilities were another fit's, and the baseline's numbers meaningless)
+    from causalmix import MixtureUTIGSP
+    from causalmix.simulate import paper_interventions, random_sem, sample_mixture
+
+    shrunk = importlib.import_module("_shrunk")
+    rng = np.random.default_rng(0)
+    sem = random_sem(4, density=0.5, random_state=rng)
+    sample = sample_mixture(sem, paper_interventions(sem, random_state=rng), 3000, random_state=rng)
+    X = 50.0 + 20.0 * sample.X  # units far from the standardised frame
+    est = MixtureUTIGSP(refine="none", random_state=0).fit(X, diagnose=False)
+    resp, stats = shrunk.unshrunk(est, X)
+    assert np.array_equal(resp.argmax(axis=1), est.labels_)
+    ref = est.statistics_
+    np.testing.assert_allclose(stats.n, ref.n, rtol=1e-9)
+    np.testing.assert_allclose(stats.means, ref.means, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(stats.grams, ref.grams, rtol=1e-9, atol=1e-9)
