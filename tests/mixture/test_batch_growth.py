@@ -191,6 +191,22 @@ def test_select_k_batch_grows_at_once_and_checks_its_value():
         fit_mechanism_mixture(s.X, s.dag, select_k="all")
 
 
+def test_select_k_true_in_any_spelling_grows_on_all_rows():
+    # a numpy boolean or 1 passes the check of select_k; it must then mean True everywhere,
+    # including the all-rows stage (it ran only for `select_k is True`), which writes the
+    # BIC on all rows into the curve where the search rows' values were rescaled
+    from causalmix.mixture.mechanisms import fit_mechanism_mixture
+
+    s = _do_sample(4, [0, 2], 3000, 0)
+    fits = [
+        fit_mechanism_mixture(s.X, s.dag, select_k=v, search_rows=1000, random_state=0)
+        for v in (True, np.True_, 1)
+    ]
+    for other in fits[1:]:
+        assert other.bic_curve == fits[0].bic_curve
+        assert other.targets == fits[0].targets
+
+
 @pytest.mark.slow  # about 10 s
 def test_select_k_batch_from_several_merges_a_split_observational_component():
     """The check of a grown mixture (select_k="batch" from several components): observational

@@ -274,6 +274,8 @@ def fit_mechanism_mixture(
     """
     if select_k not in (True, False, "batch"):
         raise ValueError(f"select_k must be True, False or 'batch', got {select_k!r}")
+    if not isinstance(select_k, str):  # 1, numpy booleans: one meaning for `is True` below
+        select_k = bool(select_k)
     X = check_data_matrix(X, min_rows=2)
     n, p = X.shape
     A = check_dag(dag, "dag")
@@ -336,7 +338,6 @@ def fit_mechanism_mixture(
     fit = search(model, SearchFit(state, ll, resp_t, 1, False), settings)
     curve: dict[int, float] = {}
     near_miss: list[SearchFit] = []
-    rejected = near_miss  # the larger fits rejected last: on all rows once carried there
     rounds = [(model.dag.copy(), fit.bic(model))]
     # structure first at the starting K (a wrong DAG makes extra components look worth their
     # price), then K, then the structure again for the new components
@@ -357,6 +358,9 @@ def fit_mechanism_mixture(
             if fit.resp_t.shape[0] == k_before:
                 break
 
+    # the larger fits rejected last (empty unless select_k is True): the search's near miss, or
+    # on all rows the all-rows stage's
+    rejected = near_miss
     if model is not full:
         full.set_dag(model.dag)
         fit = _on_all_rows(full, fit, settings)
@@ -374,7 +378,7 @@ def fit_mechanism_mixture(
     # a mechanism between interventional components, and a fit without a clean observational
     # component can tie a larger one there and lose by far here (docs/design.md §6)
     fit, (obs, fits, n_iter) = _by_reported_bic(
-        model, fit, rejected if select_k is True else [], settings, observational_candidates
+        model, fit, rejected, settings, observational_candidates
     )
     state, ll, resp_t, converged, _ = fits[obs]
     K = resp_t.shape[0]
