@@ -46,14 +46,18 @@ def _runs(part: str, rev: str | None) -> pd.DataFrame:
     return pd.read_csv(io.StringIO(text))
 
 
+def compared(both: pd.DataFrame) -> list[str]:
+    """The columns of :data:`COMPARED` that both sides of a merged frame hold."""
+    return [c for c in COMPARED if f"{c}_a" in both and f"{c}_b" in both]
+
+
 def changed_runs(both: pd.DataFrame) -> pd.Series:
-    """Per merged run (columns ``<c>_a``, ``<c>_b``), whether any compared column differs; a
-    column missing on either side is skipped, two missing values are equal."""
+    """Per merged run (columns ``<c>_a``, ``<c>_b``), whether any :func:`compared` column
+    differs (two missing values are equal)."""
     changed = pd.Series(False, index=both.index)
-    for c in COMPARED:
-        if f"{c}_a" in both and f"{c}_b" in both:
-            a, b = both[f"{c}_a"], both[f"{c}_b"]
-            changed |= (a != b) & ~(a.isna() & b.isna())
+    for c in compared(both):
+        a, b = both[f"{c}_a"], both[f"{c}_b"]
+        changed |= (a != b) & ~(a.isna() & b.isna())
     return changed
 
 
@@ -85,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
         names = (m_a, m_b)
     both["changed"] = changed_runs(both)
     shown = [k for k in keys if k != "method" or args.against]
-    listed = [c for c in COMPARED if f"{c}_a" in both and f"{c}_b" in both]
+    listed = compared(both)
     cols = shown + [f"{c}_{s}" for c in listed for s in "ab"]
     changed = both[both["changed"]]
     if len(changed):
