@@ -291,14 +291,15 @@ def goal_rows(records: list[dict[str, Any]], methods: list[str]) -> list[dict[st
                 float(np.median([r["shd"] for r in rs])),
                 float(np.median(orc or [np.nan])),
             )
+            k_rate, obs_rate, jaccard = _rates(rs)
             row = {
                 "kind": kind,
                 "method": m,
                 "runs": len(rs),
                 "cells": len({_cell(r) for r in rs}),
-                "k_rate": float(np.mean([r["k_correct"] for r in rs])),
-                "obs_rate": float(np.mean([bool(r["obs_correct"]) for r in rs])),
-                "jaccard": float(np.nanmean([C._num(r["jaccard_int"]) for r in rs])),
+                "k_rate": k_rate,
+                "obs_rate": obs_rate,
+                "jaccard": jaccard,
                 "shd_med": shd_med,
                 "shd_q25": float(np.percentile([r["shd"] for r in rs], 25)),
                 "shd_q75": float(np.percentile([r["shd"] for r in rs], 75)),
@@ -321,6 +322,15 @@ def _cell(r: dict[str, Any]) -> tuple:
     return (r["kind"], r["p"], r["graph"], r["n"])
 
 
+def _rates(rs: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """K̂ = K rate, observational-found rate and mean interventional Jaccard of some runs."""
+    return (
+        float(np.mean([r["k_correct"] for r in rs])),
+        float(np.mean([bool(r["obs_correct"]) for r in rs])),
+        float(np.nanmean([C._num(r["jaccard_int"]) for r in rs])),
+    )
+
+
 def print_goal(rows: list[dict[str, Any]]) -> None:
     print("non-do cells, N >= 2^15: K̂=K / obs ok / Jaccard int. / SHD med (oracle med) / met")
     for r in rows:
@@ -332,13 +342,14 @@ def print_goal(rows: list[dict[str, Any]]) -> None:
 
 
 def pooled_rows(records: list[dict[str, Any]], methods: list[str]) -> list[list[Any]]:
-    """The runs pooled by one factor at a time, per method: the non-do runs per N, per p and
-    per seed (those two with N ≥ 2^15, as the goals), and the do runs; K̂ under and over K, the
-    summed SHD and CPU seconds."""
+    """The runs pooled by one factor at a time, per method: the non-do runs with N ≥ 2^15 (the
+    goals' runs), per N, per p and per seed (those two with N ≥ 2^15), and the do runs; K̂
+    under and over K, the summed SHD and CPU seconds, the mean number of targets."""
     ok = [r for r in records if not r.get("error")]
     big = [r for r in ok if r["kind"] != "do" and r["n"] >= 2**15]
-    groups = [(f"non-do, N = {C.pow2(n)}", [r for r in ok if r["kind"] != "do" and r["n"] == n])
-              for n in sorted({r["n"] for r in ok})]  # fmt: skip
+    groups = [("non-do, N ≥ 2^15", big)]
+    groups += [(f"non-do, N = {C.pow2(n)}", [r for r in ok if r["kind"] != "do" and r["n"] == n])
+               for n in sorted({r["n"] for r in ok})]  # fmt: skip
     groups += [(f"non-do, N ≥ 2^15, p = {p}", [r for r in big if r["p"] == p])
                for p in sorted({r["p"] for r in big})]  # fmt: skip
     groups += [(f"non-do, N ≥ 2^15, seed {s}", [r for r in big if r["seed"] == s])
@@ -350,15 +361,30 @@ def pooled_rows(records: list[dict[str, Any]], methods: list[str]) -> list[list[
             mine = [r for r in rs if r["method"] == m]
             if not mine:
                 continue
+            k_rate, obs_rate, jaccard = _rates(mine)
             rows.append([
-                name, m, len(mine), C.fmt(np.mean([r["k_correct"] for r in mine])),
+                name, m, len(mine), C.fmt(k_rate),
                 sum(r["K_hat"] < r["K"] for r in mine), sum(r["K_hat"] > r["K"] for r in mine),
-                C.fmt(np.mean([bool(r["obs_correct"]) for r in mine])),
-                C.fmt(np.nanmean([C._num(r["jaccard_int"]) for r in mine])),
-                C.fmt(float(np.median([r["shd"] for r in mine])), 1),
+                C.fmt(obs_rate), C.fmt(jaccard), C.fmt(float(np.median([r["shd"] for r in mine])), 1),
                 int(sum(r["shd"] for r in mine)), f"{sum(r['cpu_s'] for r in mine):.0f}",
+                C.fmt(float(np.mean([r["n_targets"] for r in mine])), 1),
             ])  # fmt: skip
     return rows
+
+
+def shrink_lines(records: list[dict[str, Any]]) -> list[str]:
+    """How much the "shrunk" baseline shrank the effective sizes on the goals' runs (none
+    without shrunk runs)."""
+    shrink = [r["shrink_mean"] for r in records if r["method"] == "shrunk" and not r.get("error")
+              and r["kind"] != "do" and r["n"] >= 2**15]  # fmt: skip
+    if not shrink:
+        return []
+    return [
+        f"**shrunk**, non-do runs with N ≥ 2^15: the effective sizes' factor `Σ_i r_ic² / Σ_i "
+        f"r_ic`, averaged over a data set's components, is {np.mean(shrink):.2f} on average "
+        f"({np.min(shrink):.2f}–{np.max(shrink):.2f}) over {len(shrink)} data sets.",
+        "",
+    ]
 
 
 KIND_TEXT = {
@@ -481,12 +507,14 @@ def markdown(summary, goal, records, cfg, header, methods: list[str]) -> str:
     if rows:
         out += [f"![per kind]({NAME}.png)", ""]
     headers = ["runs pooled", "method", "runs", "K̂ = K", "K̂ < K", "K̂ > K", "obs. found",
-               "Jaccard int. (mean)", "DAG SHD med", "DAG SHD summed", "CPU s summed"]  # fmt: skip
+               "Jaccard int. (mean)", "DAG SHD med", "DAG SHD summed", "CPU s summed",
+               "targets per data set (mean)"]  # fmt: skip
     out += [
         "### Pooled by N, p, seed; the do cells",
         "",
         C.md_table(headers, pooled_rows(records, methods)),
         "",
+        *shrink_lines(records),
     ]
     by = {(r["kind"], r["p"], r["graph"], r["n"], r["method"]): r for r in summary}
     headers = ["kind", "p", "graph", "N", "K", f"K̂ = K ({slash})", f"obs. found ({slash})",

@@ -72,18 +72,31 @@ def test_interventions_pooled_rows_count_each_run_once():
     def run(kind, n, seed, K_hat, shd):
         return {"kind": kind, "p": 5, "n": n, "seed": seed, "method": "mechanisms", "K": 3,
                 "K_hat": K_hat, "k_correct": K_hat == 3, "obs_correct": True,
-                "jaccard_int": 1.0, "shd": shd, "cpu_s": 2.0}  # fmt: skip
+                "jaccard_int": 1.0, "shd": shd, "cpu_s": 2.0, "n_targets": K_hat - 1}  # fmt: skip
 
     records = [run("soft", 2**15, 0, 2, 1), run("soft", 2**15, 1, 4, 3), run("soft", 2**13, 0, 3, 5),
                run("do", 2**15, 0, 3, 7)]  # fmt: skip
     rows = {r[0]: r for r in iv.pooled_rows(records, ["mechanisms", "oracle"])}
-    # columns: name, method, runs, K̂ = K, under, over, obs, Jaccard, SHD median, SHD sum, CPU
+    # columns: name, method, runs, K̂ = K, under, over, obs, Jaccard, SHD median, SHD sum, CPU,
+    # targets per data set
     assert rows["non-do, N = 2^15"][2:6] == [2, "0", 1, 1]
-    assert rows["non-do, N = 2^15"][9:] == [4, "4"]
+    assert rows["non-do, N = 2^15"][9:11] == [4, "4"]
+    assert rows["non-do, N = 2^15"][11] == "2"  # (1 + 3) / 2 targets
     assert rows["non-do, N = 2^13"][2:4] == [1, "1"]
     assert rows["non-do, N ≥ 2^15, p = 5"][2] == 2  # the 2^13 run is not among N ≥ 2^15
+    assert rows["non-do, N ≥ 2^15"][2] == 2
     assert rows["do, every N"][9] == 7
-    assert len(rows) == 6  # two N, one p, two seeds, do; no oracle rows without oracle runs
+    # all N ≥ 2^15, two N, one p, two seeds, do; no oracle rows without oracle runs
+    assert len(rows) == 7
+
+
+def test_interventions_shrink_lines_only_with_shrunk_runs():
+    iv = importlib.import_module("interventions")
+    run = {"method": "shrunk", "kind": "soft", "n": 2**15, "shrink_mean": 0.5}
+    lines = iv.shrink_lines([run, {**run, "shrink_mean": 0.9}, {**run, "n": 2**13, "shrink_mean": 0.1},
+                             {**run, "method": "today"}])  # fmt: skip
+    assert "0.70 on average (0.50–0.90) over 2 data sets" in lines[0]  # the 2^13 run left out
+    assert iv.shrink_lines([{**run, "method": "today"}]) == []
 
 
 def test_shrunk_baseline_starts_from_the_statistics_the_estimator_searched():

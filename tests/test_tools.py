@@ -21,7 +21,10 @@ def test_compare_runs_counts_a_run_changed_by_any_compared_column():
     both = _merged(
         K_hat=([3, 3, 3, 4], [3, 3, 3, 3]),
         shd=([0, 1, 0, 0], [0, 1, 0, 0]),
-        targets_est=(["-;1;2", "-;1;2", "-;1,2;2", "-;1;2;3"], ["-;1;2", "-;1;2", "-;1;2", "-;1;2"]),
+        targets_est=(
+            ["-;1;2", "-;1;2", "-;1,2;2", "-;1;2;3"],
+            ["-;1;2", "-;1;2", "-;1;2", "-;1;2"],
+        ),
         obs_est=([0, np.nan, 0, 0], [0, np.nan, 0, 0]),
     )
     # run 1: equal, including two missing observational components; run 2: the same K̂ and SHD
