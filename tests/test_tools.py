@@ -11,6 +11,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 compare_runs = importlib.import_module("compare_runs")
+fit_stages = importlib.import_module("fit_stages")
 
 
 def _merged(**columns) -> pd.DataFrame:
@@ -36,3 +37,16 @@ def test_compare_runs_skips_a_column_one_file_lacks():
     both = _merged(K_hat=([3, 3], [3, 3]), shd=([0, 2], [0, 1]))
     both["targets_est_a"] = ["-;1", "-;2"]  # an older runs file without targets
     assert compare_runs.changed_runs(both).tolist() == [False, True]
+
+
+def test_fit_stages_times_the_sweep_inside_the_fit_and_removes_its_timers():
+    import causalmix._fit_steps as steps
+    import causalmix.mixture._sweep as sweep
+
+    before = (steps.fit_components, sweep.grow)
+    fits, seconds, calls = fit_stages.stage_times(3, "all", 10, seeds=1)
+    assert len(fits) == 1 and calls["step fit_components"] == 1
+    # the sweep is part of the choice of K, which is part of the fit
+    assert 0 < seconds["sweep _grow_until_worse [1024 rows]"] <= seconds["step fit_components"]
+    assert seconds["step fit_components"] <= fits[0]
+    assert (steps.fit_components, sweep.grow) == before
