@@ -57,14 +57,14 @@ def effective_sizes(resp: np.ndarray, ess: str) -> np.ndarray:
 
 
 def unshrunk(est, X: np.ndarray):
-    """The responsibilities (N, K) and per-component statistics a fitted ``refine="none"``
-    estimator searched on: its free mixture's, in its standardised frame (``scaler_``; the
-    mixture is fitted there, so ``X`` in the data's units would give other responsibilities)."""
-    from causalmix.mixture import component_statistics
-
-    Z = est.scaler_.transform(np.asarray(X, dtype=float))
-    resp = est.mixture_.predict_proba(Z)
-    return resp, component_statistics(Z, est.mixture_, responsibilities=resp)
+    """The responsibilities (N, K) of the rows ``X`` and the per-component statistics a fitted
+    ``refine="none"`` estimator searched on: ``est.predict_proba`` (in the estimator's
+    standardised frame) and ``est.statistics_``."""
+    if est.refined_:
+        raise ValueError(
+            "the shrunk baseline rescales the free mixture's statistics: refine='none'"
+        )
+    return est.predict_proba(X), est.statistics_
 
 
 def refit(est, X: np.ndarray, ess: str | None = None, random_state: int = 0) -> ShrunkResult:
