@@ -261,7 +261,7 @@ def build_tasks(cfg: dict[str, Any], methods: list[C.Method]) -> list[C.Task]:
 # --------------------------------------------------------------------------------------------
 def goal_rows(records: list[dict[str, Any]], methods: list[str]) -> list[dict[str, Any]]:
     """Over the non-do cells with N ≥ 2^15, per method, overall ("all") and per kind."""
-    ok = [r for r in records if not r.get("error") and r["kind"] != "do" and r["n"] >= 2**15]
+    ok = [r for r in records if _goal_run(r)]
     cells = sorted({(r["kind"], r["p"], r["graph"], r["n"]) for r in ok})
     oracle_med = {
         c: np.median(
@@ -318,6 +318,11 @@ def goal_rows(records: list[dict[str, Any]], methods: list[str]) -> list[dict[st
     return rows
 
 
+def _goal_run(r: dict[str, Any]) -> bool:
+    """A run the issue's goals pool: no error, not a do-intervention, N ≥ 2^15."""
+    return not r.get("error") and r["kind"] != "do" and r["n"] >= 2**15
+
+
 def _cell(r: dict[str, Any]) -> tuple:
     return (r["kind"], r["p"], r["graph"], r["n"])
 
@@ -346,7 +351,7 @@ def pooled_rows(records: list[dict[str, Any]], methods: list[str]) -> list[list[
     goals' runs), per N, per p and per seed (those two with N ≥ 2^15), and the do runs; K̂
     under and over K, the summed SHD and CPU seconds, the mean number of targets."""
     ok = [r for r in records if not r.get("error")]
-    big = [r for r in ok if r["kind"] != "do" and r["n"] >= 2**15]
+    big = [r for r in ok if _goal_run(r)]
     groups = [("non-do, N ≥ 2^15", big)]
     groups += [(f"non-do, N = {C.pow2(n)}", [r for r in ok if r["kind"] != "do" and r["n"] == n])
                for n in sorted({r["n"] for r in ok})]  # fmt: skip
@@ -375,8 +380,7 @@ def pooled_rows(records: list[dict[str, Any]], methods: list[str]) -> list[list[
 def shrink_lines(records: list[dict[str, Any]]) -> list[str]:
     """How much the "shrunk" baseline shrank the effective sizes on the goals' runs (none
     without shrunk runs)."""
-    shrink = [r["shrink_mean"] for r in records if r["method"] == "shrunk" and not r.get("error")
-              and r["kind"] != "do" and r["n"] >= 2**15]  # fmt: skip
+    shrink = [r["shrink_mean"] for r in records if r["method"] == "shrunk" and _goal_run(r)]
     if not shrink:
         return []
     return [
