@@ -70,14 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--kind", help="interventions only: the runs of this kind")
     args = ap.parse_args(argv)
     keys = KEYS[args.part]
+    if args.kind and "kind" not in keys:
+        ap.error(f"--kind: the {args.part} runs have no kinds (interventions only)")
     now = _runs(args.part, None)
-    if args.kind:
-        now = now[now["kind"] == args.kind]
     if args.against:
-        old = _runs(args.part, args.against)
-        if args.kind:
-            old = old[old["kind"] == args.kind]
-        both = now.merge(old, on=keys, suffixes=("_a", "_b"))
+        both = now.merge(_runs(args.part, args.against), on=keys, suffixes=("_a", "_b"))
         names = ("now", args.against)
     else:
         m_a, m_b = args.methods.split(",")
@@ -87,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         both["method"] = f"{m_a} / {m_b}"
         names = (m_a, m_b)
+    if args.kind:
+        both = both[both["kind"] == args.kind].copy()
     both["changed"] = changed_runs(both)
     shown = [k for k in keys if k != "method" or args.against]
     listed = compared(both)
