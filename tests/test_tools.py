@@ -46,7 +46,7 @@ def test_fit_stages_times_the_sweep_inside_the_fit_and_removes_its_timers():
     before = (steps.fit_components, sweep.grow)
     fits, seconds, calls = fit_stages.stage_times(3, "all", 10, seeds=1)
     assert len(fits) == 1 and calls["step fit_components"] == 1
-    # the sweep is part of the choice of K, which is part of the fit
+    # the sweep runs inside the choice of K, inside the fit: nested intervals (not a speed claim)
     assert 0 < seconds["sweep _grow_until_worse [1024 rows]"] <= seconds["step fit_components"]
     assert seconds["step fit_components"] <= fits[0]
     assert (steps.fit_components, sweep.grow) == before
